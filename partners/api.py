@@ -1,0 +1,75 @@
+"""API: task forces and memberships."""
+
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.response import Response
+
+from psn.api import IsActiveMember, IsAuthenticatedAnyTaskForce, actor_for_api
+
+from . import selectors, services
+from .models import Membership, Role, TaskForce
+
+
+class TaskForceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TaskForce
+        fields = ["slug", "name", "district", "timezone", "sla_business_days", "active", "created_at"]
+        read_only_fields = ["active", "created_at"]
+
+
+class TaskForceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The task forces the caller may act in. Site admins also create them."""
+
+    permission_classes = [IsAuthenticatedAnyTaskForce]
+    serializer_class = TaskForceSerializer
+    lookup_field = "slug"
+    lookup_value_regex = "[a-z0-9-]{1,50}"
+    ordering_fields = ["name", "slug", "created_at"]
+    filterset_fields = []
+
+    def get_queryset(self):
+        return selectors.task_force_list_for(user=self.request.user)
+
+    @extend_schema(request=TaskForceSerializer, responses={201: TaskForceSerializer})
+    def create(self, request):
+        payload = TaskForceSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        task_force = services.task_force_create(actor_user=request.user, request=request._request, **payload.validated_data)
+        return Response(TaskForceSerializer(task_force).data, status=status.HTTP_201_CREATED)
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    user_id = serializers.IntegerField(read_only=True)
+    email = serializers.EmailField(source="user.email", read_only=True)
+    full_name = serializers.CharField(source="user.full_name", read_only=True)
+    partner_id = serializers.IntegerField(read_only=True)
+    partner = serializers.CharField(source="partner.name", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "user_id", "email", "full_name", "partner_id", "partner", "role", "active", "created_at"]
+        read_only_fields = fields
+
+
+class MembershipFilter(filters.FilterSet):
+    partner = filters.NumberFilter(field_name="partner_id")
+    role = filters.ChoiceFilter(choices=Role.choices)
+    active = filters.BooleanFilter()
+
+    class Meta:
+        model = Membership
+        fields = ["partner", "role", "active"]
+
+
+class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Memberships of the current task force the caller may see."""
+
+    permission_classes = [IsActiveMember]
+    serializer_class = MembershipSerializer
+    filterset_class = MembershipFilter
+    ordering_fields = ["created_at", "role", "partner__name", "user__email"]
+    ordering = ["partner__name", "user__email"]
+
+    def get_queryset(self):
+        return selectors.membership_list_for(actor=actor_for_api(self.request))

@@ -1,0 +1,118 @@
+"""Demo data for the embedded run: the Western District of Missouri task force, partners of every kind
+and one account per role. Idempotent: running it again changes nothing but re-activating demo accounts."""
+
+import os
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from partners.models import Membership, Partner, PartnerKind, Role, TaskForce
+
+DEMO_DOMAIN = "wdmo.example.org"
+
+TASK_FORCES = [
+    {"slug": "wdmo", "name": "Western District of Missouri", "district": "W.D. Mo.", "timezone": "America/Chicago"},
+    {"slug": "edmo", "name": "Eastern District of Missouri", "district": "E.D. Mo.", "timezone": "America/Chicago"},
+]
+
+# Fictional partners of a Kansas City-like district, one or more of every kind.
+WDMO_PARTNERS = [
+    ("U.S. Attorney's Office, W.D. Mo.", PartnerKind.PROSECUTION),
+    ("Jackson County Prosecutor's Office", PartnerKind.PROSECUTION),
+    ("Kansas City Police Department", PartnerKind.LAW_ENFORCEMENT),
+    ("Independence Police Department", PartnerKind.LAW_ENFORCEMENT),
+    ("Westside Neighbors Alliance", PartnerKind.COMMUNITY),
+    ("Aim4Peace Outreach (fictional)", PartnerKind.COMMUNITY),
+    ("Second Chance Workforce Center", PartnerKind.SERVICE_PROVIDER),
+    ("Heartland Behavioral Health", PartnerKind.SERVICE_PROVIDER),
+    ("Safe Harbor Housing", PartnerKind.SERVICE_PROVIDER),
+    ("Prospect Avenue Churches United", PartnerKind.FAITH_BASED),
+    ("UMKC Violence Research Lab (fictional)", PartnerKind.RESEARCH),
+    ("Missouri Probation and Parole, District 16", PartnerKind.GOVERNMENT),
+    ("KC Civic Tech Volunteers", PartnerKind.OTHER),
+]
+
+DEMO_ACCOUNTS = [
+    # email, name, partner, role
+    ("coordinator", "Dana Coordinator", "U.S. Attorney's Office, W.D. Mo.", Role.COORDINATOR),
+    ("partneradmin", "Pat Admin", "Second Chance Workforce Center", Role.PARTNER_ADMIN),
+    ("staff", "Sam Caseworker", "Second Chance Workforce Center", Role.REFERRAL_STAFF),
+    ("officer", "Officer Riley", "Kansas City Police Department", Role.REFERRAL_STAFF),
+    ("member", "Morgan Member", "Westside Neighbors Alliance", Role.MEMBER),
+    ("research", "Robin Researcher", "UMKC Violence Research Lab (fictional)", Role.MEMBER),
+]
+
+
+def demo_password() -> str:
+    """PSN_DEMO_PASSWORD, else the one kept in var/demo_password, else a new random one saved there."""
+    if os.environ.get("PSN_DEMO_PASSWORD"):
+        return os.environ["PSN_DEMO_PASSWORD"]
+    path = Path(settings.VAR_DIR) / "demo_password"
+    if path.exists():
+        return path.read_text().strip()
+    password = "demo-" + secrets.token_urlsafe(12)
+    path.write_text(password + "\n")
+    path.chmod(0o600)
+    return password
+
+
+class Command(BaseCommand):
+    help = "Create (or refresh) the demo task force 'wdmo' with partners and one account per role."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scale", choices=["small"], default="small", help="size of the demo data")
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        User = get_user_model()
+        password = demo_password()
+        task_forces = {}
+        for spec in TASK_FORCES:
+            task_forces[spec["slug"]], _ = TaskForce.objects.get_or_create(slug=spec["slug"], defaults=spec)
+        wdmo, edmo = task_forces["wdmo"], task_forces["edmo"]
+        partners = {}
+        for name, kind in WDMO_PARTNERS:
+            partners[name], _ = Partner.objects.get_or_create(task_force=wdmo, name=name, defaults={"kind": kind})
+        edmo_usao, _ = Partner.objects.get_or_create(
+            task_force=edmo, name="U.S. Attorney's Office, E.D. Mo.", defaults={"kind": PartnerKind.PROSECUTION}
+        )
+
+        rows = []
+        for local, full_name, partner_name, role in DEMO_ACCOUNTS:
+            user = self._account(User, f"{local}@{DEMO_DOMAIN}", full_name, password)
+            Membership.objects.update_or_create(
+                user=user, partner=partners[partner_name], defaults={"role": role, "active": True, "task_force": wdmo}
+            )
+            rows.append((user.email, Role(role).label, partner_name))
+        # The coordinator also serves the neighbouring district: shows the task-force switcher.
+        coordinator = User.objects.get(email=f"coordinator@{DEMO_DOMAIN}")
+        Membership.objects.update_or_create(
+            user=coordinator, partner=edmo_usao, defaults={"role": Role.COORDINATOR, "active": True, "task_force": edmo}
+        )
+        admin = self._account(User, f"admin@{DEMO_DOMAIN}", "Site Admin", password, superuser=True)
+        rows.append((admin.email, "Site admin", "(all task forces)"))
+
+        self.stdout.write(self.style.SUCCESS(f"Demo task force ready: {wdmo.name} (slug {wdmo.slug})."))
+        self.stdout.write("Demo accounts (password for all: %s):" % password)
+        for email, role, partner in rows:
+            self.stdout.write(f"  {email:<34} {role:<16} {partner}")
+
+    def _account(self, User, email: str, full_name: str, password: str, superuser: bool = False):
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            create = User.objects.create_superuser if superuser else User.objects.create_user
+            return create(email=email, password=password, full_name=full_name)
+        changed = []
+        if not user.check_password(password):
+            user.set_password(password)
+            changed.append("password")
+        if not user.is_active:
+            user.is_active, user.deactivated_at, user.deactivation_reason = True, None, ""
+            changed += ["is_active", "deactivated_at", "deactivation_reason"]
+        if changed:
+            user.save(update_fields=changed)
+        return user

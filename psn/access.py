@@ -1,0 +1,203 @@
+"""Who may see and do what: the one module that knows, by role, partner and task force.
+
+Selectors and services ask here; views and API views only pass the request's ``Actor`` along.
+Rules:
+- Everything belongs to exactly one task force. Objects of another task force do not exist for the
+  actor: the selectors filter them out, so the answer is a 404, never a 403.
+- Inside the task force, a missing right is a ``PermissionDenied`` (403), recorded in the audit trail.
+- Site admins (superusers) act in any task force with a coordinator's rights there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+
+from partners.models import Membership, Partner, Role, TaskForce
+
+ROLE_RANK = {Role.MEMBER: 0, Role.REFERRAL_STAFF: 1, Role.PARTNER_ADMIN: 2, Role.COORDINATOR: 3}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A user acting inside one task force (or none chosen yet), with their active memberships there."""
+
+    user: object
+    task_force: TaskForce | None
+    memberships: tuple[Membership, ...] = ()
+    all_memberships: tuple[Membership, ...] = field(default=(), repr=False)
+
+    @property
+    def is_authenticated(self) -> bool:
+        return bool(getattr(self.user, "is_authenticated", False)) and self.user.is_active
+
+    @property
+    def is_site_admin(self) -> bool:
+        return self.is_authenticated and self.user.is_superuser
+
+    @property
+    def partner_ids(self) -> frozenset[int]:
+        return frozenset(m.partner_id for m in self.memberships)
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(m.role for m in self.memberships)
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.task_force is not None and (Role.COORDINATOR in self.roles or self.is_site_admin)
+
+    def role_at(self, partner_id: int) -> str | None:
+        for m in self.memberships:
+            if m.partner_id == partner_id:
+                return m.role
+        return None
+
+    def has_role_at(self, partner_id: int, minimum: str) -> bool:
+        role = self.role_at(partner_id)
+        return role is not None and ROLE_RANK[Role(role)] >= ROLE_RANK[Role(minimum)]
+
+    @property
+    def task_forces(self) -> list[TaskForce]:
+        seen: dict[int, TaskForce] = {}
+        for m in self.all_memberships:
+            seen.setdefault(m.task_force_id, m.task_force)
+        return sorted(seen.values(), key=lambda tf: tf.name)
+
+
+ANONYMOUS = Actor(user=None, task_force=None)
+
+
+def active_memberships(user) -> QuerySet[Membership]:
+    """Memberships that grant access now: active membership, active partner, active task force."""
+    return Membership.objects.filter(
+        user=user, active=True, partner__active=True, task_force__active=True, user__is_active=True
+    )
+
+
+def task_forces_for(user) -> QuerySet[TaskForce]:
+    """The task forces a user may act in: all for a site admin, else those of their active memberships."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return TaskForce.objects.none()
+    if user.is_superuser:
+        return TaskForce.objects.filter(active=True)
+    return TaskForce.objects.filter(
+        pk__in=active_memberships(user).values("task_force_id"), active=True
+    ).order_by("name")
+
+
+class TaskForceChoiceError(Exception):
+    """The requested task force is not one the user may act in (or none could be chosen)."""
+
+
+def actor_for(user, *, requested_slug: str | None = None, remembered_id: int | None = None) -> Actor:
+    """Build the request's Actor. One query for a member; one more for a site admin outside their memberships.
+
+    ``requested_slug`` (API header, switcher) must name a task force the user may act in, else
+    ``TaskForceChoiceError``. Without it the remembered choice is used, else the only task force.
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return ANONYMOUS
+    all_memberships = tuple(active_memberships(user).select_related("partner", "task_force"))
+    by_tf = {m.task_force_id: m.task_force for m in all_memberships}
+    task_force: TaskForce | None = None
+    if requested_slug is not None:
+        task_force = next((tf for tf in by_tf.values() if tf.slug == requested_slug), None)
+        if task_force is None and user.is_superuser:
+            task_force = TaskForce.objects.filter(slug=requested_slug, active=True).first()
+        if task_force is None:
+            raise TaskForceChoiceError(requested_slug)
+    elif remembered_id is not None and remembered_id in by_tf:
+        task_force = by_tf[remembered_id]
+    elif remembered_id is not None and user.is_superuser:
+        task_force = TaskForce.objects.filter(pk=remembered_id, active=True).first()
+    elif len(by_tf) == 1:
+        task_force = next(iter(by_tf.values()))
+    memberships = tuple(m for m in all_memberships if task_force is not None and m.task_force_id == task_force.pk)
+    return Actor(user=user, task_force=task_force, memberships=memberships, all_memberships=all_memberships)
+
+
+# --- Predicates -------------------------------------------------------------------------------------
+
+
+def can_act(actor: Actor) -> bool:
+    """Inside a task force with at least one active membership (or as site admin)."""
+    return actor.is_authenticated and actor.task_force is not None and (bool(actor.memberships) or actor.is_site_admin)
+
+
+def can_create_task_force(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and user.is_active and user.is_superuser
+
+
+def can_view_audit(actor: Actor) -> bool:
+    return can_act(actor) and actor.is_coordinator
+
+
+def can_manage_partner(actor: Actor, partner: Partner) -> bool:
+    """Coordinators manage every partner of their task force; partner admins their own."""
+    if not can_act(actor) or partner.task_force_id != actor.task_force.pk:
+        return False
+    return actor.is_coordinator or actor.has_role_at(partner.pk, Role.PARTNER_ADMIN)
+
+
+def can_view_inactive_memberships(actor: Actor, partner_id: int) -> bool:
+    return actor.is_coordinator or actor.has_role_at(partner_id, Role.PARTNER_ADMIN)
+
+
+def can_manage_lockouts(actor: Actor) -> bool:
+    """May open the locked-accounts page at all."""
+    return actor.is_site_admin or (can_act(actor) and (actor.is_coordinator or Role.PARTNER_ADMIN in actor.roles))
+
+
+def can_release_lockout(actor: Actor, target) -> bool:
+    """Site admins release anyone; coordinators anyone of their task force; partner admins their partner's."""
+    if not actor.is_authenticated:
+        return False
+    if actor.is_site_admin:
+        return True
+    if not can_act(actor):
+        return False
+    target_memberships = Membership.objects.filter(user=target, task_force=actor.task_force)
+    if actor.is_coordinator:
+        return target_memberships.exists()
+    admin_partners = [m.partner_id for m in actor.memberships if m.role == Role.PARTNER_ADMIN]
+    return bool(admin_partners) and target_memberships.filter(partner_id__in=admin_partners).exists()
+
+
+# --- Scopes (what lists contain) ------------------------------------------------------------------------
+
+
+def memberships_visible_to(actor: Actor) -> QuerySet[Membership]:
+    """Every active membership of the task force (partners find each other); inactive ones only for
+    coordinators and the admins of that partner."""
+    if not can_act(actor):
+        return Membership.objects.none()
+    qs = Membership.objects.filter(task_force=actor.task_force)
+    if actor.is_coordinator:
+        return qs
+    admin_partners = [m.partner_id for m in actor.memberships if m.role == Role.PARTNER_ADMIN]
+    return qs.filter(active=True) | qs.filter(partner_id__in=admin_partners)
+
+
+def users_manageable_by(actor: Actor):
+    """Users whose lockout this actor may release (for the lockout page)."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    if actor.is_site_admin:
+        return User.objects.all()
+    if not can_act(actor):
+        return User.objects.none()
+    memberships = Membership.objects.filter(task_force=actor.task_force)
+    if not actor.is_coordinator:
+        admin_partners = [m.partner_id for m in actor.memberships if m.role == Role.PARTNER_ADMIN]
+        memberships = memberships.filter(partner_id__in=admin_partners)
+    return User.objects.filter(pk__in=memberships.values("user_id"))
+
+
+def require(allowed: bool, message: str = "") -> None:
+    """Raise PermissionDenied unless allowed; the handler records it in the audit trail."""
+    if not allowed:
+        raise PermissionDenied(message or "You do not have permission to do that.")

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PsnConfig(AppConfig):
+    name = "psn"
+    verbose_name = "PSN Hub"

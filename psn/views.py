@@ -1,0 +1,96 @@
+"""Home, task-force choice and the audit trail page."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseServerError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from partners.selectors import membership_list_for
+
+from . import access, audit
+from .decorators import task_force_required
+from .filters import AuditEventFilter
+from .middleware import remember_task_force
+from .selectors import audit_event_list_for
+
+AUDIT_PAGE_SIZE = 50
+
+
+@task_force_required
+def home(request):
+    actor = request.actor
+    colleagues = membership_list_for(actor=actor).filter(partner_id__in=actor.partner_ids, active=True)
+    return render(request, "psn/home.html", {"colleagues": colleagues[:100]})
+
+
+@login_required
+def task_force_choose(request):
+    actor = request.actor
+    choices = list(access.task_forces_for(request.user).order_by("name"))
+    return render(request, "psn/task_force_choose.html", {"choices": choices, "current": actor.task_force})
+
+
+@login_required
+@require_POST
+def task_force_switch(request):
+    slug = request.POST.get("task_force", "")
+    try:
+        actor = access.actor_for(request.user, requested_slug=slug[:50])
+    except access.TaskForceChoiceError:
+        messages.error(request, _("That task force is not open to you."))
+        return redirect("task_force_choose")
+    remember_task_force(request, actor.task_force)
+    audit.record(action="changed", actor=request.user, task_force=actor.task_force, object_type="session",
+                 object_repr=_("switched task force"), request=request)
+    messages.success(request, _("You are now working in %(name)s.") % {"name": actor.task_force.name})
+    next_url = request.POST.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        return redirect(next_url)
+    return redirect("home")
+
+
+@task_force_required
+def audit_list(request):
+    access.require(access.can_view_audit(request.actor), _("Only coordinators can read the audit trail."))
+    event_filter = AuditEventFilter(request.GET, queryset=audit_event_list_for(actor=request.actor))
+    if event_filter.is_bound and not event_filter.is_valid():
+        events = event_filter.queryset.none()
+    else:
+        events = event_filter.qs
+    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request, "psn/audit_list.html", {"filter": event_filter, "page": page, "query": query.urlencode()}
+    )
+
+
+def bad_request(request, exception=None):
+    return render(request, "400.html", status=400)
+
+
+def permission_denied(request, exception=None):
+    if getattr(request, "user", None) is not None and request.user.is_authenticated:
+        audit.record(action="permission_denied", object_repr=f"{request.method} {request.path}"[:200], request=request)
+    return render(request, "403.html", {"reason": str(exception or "")}, status=403)
+
+
+def page_not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    # No context processors: this page must render even when the database is down.
+    from django.template import loader
+
+    return HttpResponseServerError(loader.get_template("500.html").render())
+
+
+def csrf_failure(request, reason=""):
+    return render(request, "403_csrf.html", status=403)
+
+
