@@ -4,7 +4,7 @@ Sends a Host header from ALLOWED_HOSTS (Django answers 400 to any other host) an
 scheme the proxy would send, so the probe sees what a real request sees. Standard library only:
 the slim image has no curl.
 
-Usage: python deploy/healthcheck.py [/healthz] [http://127.0.0.1:8000]
+Usage: python deploy/healthcheck.py [/healthz]
 """
 
 import os
@@ -15,13 +15,18 @@ import urllib.request
 
 def main() -> int:
     path = sys.argv[1] if len(sys.argv) > 1 else "/healthz"
-    base = sys.argv[2] if len(sys.argv) > 2 else "http://127.0.0.1:8000"
+    if not path.startswith("/"):
+        print("healthcheck: the path must start with /", file=sys.stderr)
+        return 2
     host = os.environ.get("ALLOWED_HOSTS", "localhost").split(",")[0].strip().lstrip(".")
     if not host or host == "*":
         host = "localhost"
-    request = urllib.request.Request(base + path, headers={"Host": host, "X-Forwarded-Proto": "https"})
+    # Always plain http to the local gunicorn: no caller-chosen scheme (file:, ftp:) can reach urlopen.
+    request = urllib.request.Request(
+        "http://127.0.0.1:8000" + path, headers={"Host": host, "X-Forwarded-Proto": "https"}
+    )
     try:
-        with urllib.request.urlopen(request, timeout=5) as response:
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
             return 0 if response.status == 200 else 1
     except (urllib.error.URLError, OSError) as exc:
         print(f"healthcheck {path}: {exc}", file=sys.stderr)
