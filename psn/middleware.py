@@ -46,3 +46,24 @@ class TaskForceMiddleware:
 
 def remember_task_force(request, task_force) -> None:
     request.session[SESSION_KEY] = task_force.pk
+
+
+class SecurityHeadersMiddleware:
+    """Headers Django's SecurityMiddleware does not set (ASVS 14.4, 8.2.1).
+
+    Pages of a signed-in user carry data about people: browsers and proxies must not keep them.
+    """
+
+    PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", self.PERMISSIONS_POLICY)
+        response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = "no-store, private"
+        return response

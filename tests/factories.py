@@ -1,9 +1,24 @@
+import functools
+
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import identify_hasher, make_password
 
 from partners.models import Membership, Partner, PartnerKind, Role, TaskForce
 
 PASSWORD = "correct horse battery staple"
+
+
+@functools.cache
+def _password_hash() -> str:
+    return make_password(PASSWORD)
+
+
+def identify_hasher_or_none(encoded: str):
+    try:
+        return identify_hasher(encoded)
+    except ValueError:
+        return None
 
 
 class TaskForceFactory(factory.django.DjangoModelFactory):
@@ -30,16 +45,18 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("email",)
-        skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"user{n}@example.org")
     full_name = factory.Sequence(lambda n: f"User {n}")
-    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+    # Hashed once per run with the real (Argon2) hasher: hashing per user would dominate the suite's time.
+    password = factory.LazyFunction(lambda: _password_hash())
 
-    @factory.post_generation
-    def saved(obj, create, extracted, **kwargs):
-        if create:
-            obj.save()
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # UserFactory(password="plain text") still works: anything that is not already a hash is hashed.
+        if kwargs.get("password") and not identify_hasher_or_none(kwargs["password"]):
+            kwargs["password"] = make_password(kwargs["password"])
+        return super()._create(model_class, *args, **kwargs)
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):
