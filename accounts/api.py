@@ -96,14 +96,19 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def create(self, request):
         payload = ApiTokenCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        token, secret = services.api_token_create(user=request.user, request=request._request, **payload.validated_data)
+        token, secret = services.api_token_create(
+            user=request.user,
+            authenticated_by_token=isinstance(request.auth, ApiToken),
+            request=request._request,
+            **payload.validated_data,
+        )
         token.token = secret
         return Response(ApiTokenCreatedSerializer(token).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=ApiTokenSerializer)
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
-        token = selectors.api_token_get_for(user=request.user, pk=pk)
+        token = self.get_object()  # among the caller's own tokens (get_queryset); a malformed id is a 404
         token = services.api_token_revoke(user=request.user, token=token, request=request._request)
         return Response(ApiTokenSerializer(token).data)
 

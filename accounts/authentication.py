@@ -1,6 +1,7 @@
 """``Authorization: Bearer psn_<id>_<secret>``: personal API tokens, stored as SHA-256 digests."""
 
 import hmac
+import re
 from datetime import timedelta
 
 from django.conf import settings
@@ -12,13 +13,15 @@ from .middleware import user_has_mfa
 from .models import ApiToken
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+KEY_ID = re.compile(r"[0-9a-f]{1,16}")
 
 
 def parse_token(raw: str) -> tuple[str, str] | None:
     if not raw.startswith(ApiToken.PREFIX):
         return None
     key_id, sep, secret = raw[len(ApiToken.PREFIX) :].partition("_")
-    if not sep or not key_id or not secret or len(key_id) > 16 or len(secret) > 128:
+    # key_id is what the database is asked for: only what token_hex makes (a NUL byte would be a 500 there).
+    if not sep or not KEY_ID.fullmatch(key_id) or not secret or len(secret) > 128:
         return None
     return key_id, secret
 

@@ -4,7 +4,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ApiTokenForm(forms.Form):
-    name = forms.CharField(label=_("Token name"), max_length=100, help_text=_("What the token is for, e.g. “nightly export”."))
+    name = forms.CharField(
+        label=_("Token name"), max_length=100, help_text=_("What the token is for, e.g. “nightly export”.")
+    )
     expires_in_days = forms.IntegerField(
         label=_("Expires after (days)"),
         min_value=1,

@@ -46,14 +46,19 @@ def locked_usernames() -> list[str]:
     return [row["username"] for row in rows]
 
 
+def _forget_window_failures(email: str) -> None:
+    # The handler below rebuilds the count from the failure log, so the window's failures must go too.
+    AccessFailureLog.objects.filter(
+        username=email, attempt_time__gte=timezone.now() - settings.PSN_LOCKOUT_WINDOW
+    ).delete()
+
+
 def release(email: str) -> int:
     """Unlock: forget the attempts and the failures of the current window (the audit trail keeps them)."""
     email = email.lower()
     with transaction.atomic():
         count, _ = AccessAttempt.objects.filter(username=email).delete()
-        AccessFailureLog.objects.filter(
-            username=email, attempt_time__gte=timezone.now() - settings.PSN_LOCKOUT_WINDOW
-        ).delete()
+        _forget_window_failures(email)
     return count
 
 
@@ -92,6 +97,14 @@ class WindowedAxesHandler(AxesDatabaseHandler):
                     attempt_time=timezone.now(),
                 )
         return removed
+
+    def reset_user_attempts(self, request, credentials=None) -> int:
+        """A successful sign-in starts the count again (AXES_RESET_ON_SUCCESS), as a release does."""
+        count = super().reset_user_attempts(request, credentials)
+        username = get_client_username(request, credentials)
+        if username:
+            _forget_window_failures(username)
+        return count
 
 
 def lockout_response(request, original_response=None, credentials=None):

@@ -6,6 +6,8 @@ from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.contrib.messages.storage import default_storage
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -42,9 +44,16 @@ class SessionLifetimeMiddleware:
                 logout(request)
                 if request.path.startswith("/api/") or request.path in PASSIVE_PATHS:
                     return JsonResponse({"detail": expired, "code": "session_expired"}, status=401)
+                # This runs before MessageMiddleware (nothing else should see an expired session), so it
+                # sets up the message storage itself and writes it to the response.
+                request._messages = default_storage(request)
                 messages.info(request, expired)
-                return redirect(f"{reverse('account_login')}?next={request.path}")
-            if request.path not in PASSIVE_PATHS and (LAST_ACTIVITY not in session or now - last >= ACTIVITY_RESOLUTION):
+                response = redirect_to_login(request.get_full_path(), reverse("account_login"))
+                request._messages.update(response)
+                return response
+            if request.path not in PASSIVE_PATHS and (
+                LAST_ACTIVITY not in session or now - last >= ACTIVITY_RESOLUTION
+            ):
                 session[LAST_ACTIVITY] = now
         return self.get_response(request)
 
@@ -58,7 +67,16 @@ def user_has_mfa(user) -> bool:
 class RequireMFAMiddleware:
     """With PSN_REQUIRE_MFA on, a signed-in user without a second factor can only enrol one (or sign out)."""
 
-    ALLOWED_URL_NAMES = ("mfa_index", "mfa_activate_totp", "mfa_add_webauthn", "account_logout", "session_status")
+    # allauth asks for the password again before adding an authenticator (MFA_REAUTHENTICATION_REQUIRED),
+    # so the reauthentication page must stay reachable or enrolment loops back on itself.
+    ALLOWED_URL_NAMES = (
+        "mfa_index",
+        "mfa_activate_totp",
+        "mfa_add_webauthn",
+        "account_reauthenticate",
+        "account_logout",
+        "session_status",
+    )
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -26,4 +26,6 @@ def locked_user_list_for(*, actor: access.Actor) -> QuerySet[User]:
 
 
 def user_get_for_release(*, actor: access.Actor, pk: int) -> User:
-    return get_object_or_404(access.users_manageable_by(actor), pk=pk)
+    """A user of the actor's task force (404 beyond it); whether the actor may release them is the service's
+    check (403), so a member asking about a colleague is refused, not told the colleague does not exist."""
+    return get_object_or_404(access.users_of_task_force(actor), pk=pk)

@@ -18,8 +18,14 @@ from . import lockout
 from .models import ApiToken, User
 
 
-def api_token_create(*, user: User, name: str, expires_in_days: int, request=None) -> tuple[ApiToken, str]:
+def api_token_create(
+    *, user: User, name: str, expires_in_days: int, authenticated_by_token: bool = False, request=None
+) -> tuple[ApiToken, str]:
     """Create a token and return it with its secret, which is never stored and shown only this once."""
+    access.require(
+        access.can_create_api_token(user, authenticated_by_token=authenticated_by_token),
+        _("Create API tokens from a signed-in session (profile page), not with another token."),
+    )
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Give the token a name so you can recognise it later.")})
@@ -39,7 +45,13 @@ def api_token_create(*, user: User, name: str, expires_in_days: int, request=Non
     token.full_clean()
     with transaction.atomic():
         token.save()
-        audit.record(action="created", actor=user, obj=token, request=request, changes={"expires_at": [None, str(token.expires_at)]})
+        audit.record(
+            action="created",
+            actor=user,
+            obj=token,
+            request=request,
+            changes={"expires_at": [None, str(token.expires_at)]},
+        )
     return token, f"{ApiToken.PREFIX}{key_id}_{secret}"
 
 
@@ -81,6 +93,9 @@ def users_disable_dormant(*, now=None) -> int:
                 audit.record(
                     action="changed",
                     obj=user,
-                    changes={"is_active": ["True", "False"], "reason": [None, f"unused for {settings.PSN_DORMANT_DAYS} days"]},
+                    changes={
+                        "is_active": ["True", "False"],
+                        "reason": [None, f"unused for {settings.PSN_DORMANT_DAYS} days"],
+                    },
                 )
     return disabled

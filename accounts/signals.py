@@ -46,12 +46,16 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
 @receiver(user_locked_out)
 def on_locked_out(sender, request, username, ip_address, **kwargs):
     target = get_user_model().objects.filter(email=username).first() if username else None
-    audit.record(action="locked_out", obj=target, object_type="accounts.user", object_repr=username or "", request=request)
+    audit.record(
+        action="locked_out", obj=target, object_type="accounts.user", object_repr=username or "", request=request
+    )
 
 
-def _credential_changed(what: str):
-    def handler(sender, request, user, **kwargs):
-        audit.record(action="changed", actor=user, obj=user, changes={what: ["", "changed"]}, request=request)
+def _credential_changed(what: str, how: str = "changed"):
+    def handler(sender, request, user, authenticator=None, **kwargs):
+        # Enrolling an app adds two authenticators (TOTP and recovery codes): say which one each event is.
+        change = f"{authenticator.type} {how}" if authenticator is not None else how
+        audit.record(action="changed", actor=user, obj=user, changes={what: ["", change]}, request=request)
         if what.startswith("mfa") and request is not None and hasattr(request, "session"):
             request.session.pop(MFA_OK, None)
 
@@ -60,11 +64,13 @@ def _credential_changed(what: str):
 
 _handlers = {
     "password": _credential_changed("password"),
-    "mfa": _credential_changed("mfa"),
+    "mfa_added": _credential_changed("mfa", "added"),
+    "mfa_removed": _credential_changed("mfa", "removed"),
+    "mfa_reset": _credential_changed("mfa", "reset"),
 }
 password_changed.connect(_handlers["password"], dispatch_uid="psn_password_changed")
 password_set.connect(_handlers["password"], dispatch_uid="psn_password_set")
 password_reset.connect(_handlers["password"], dispatch_uid="psn_password_reset")
-authenticator_added.connect(_handlers["mfa"], dispatch_uid="psn_mfa_added")
-authenticator_removed.connect(_handlers["mfa"], dispatch_uid="psn_mfa_removed")
-authenticator_reset.connect(_handlers["mfa"], dispatch_uid="psn_mfa_reset")
+authenticator_added.connect(_handlers["mfa_added"], dispatch_uid="psn_mfa_added")
+authenticator_removed.connect(_handlers["mfa_removed"], dispatch_uid="psn_mfa_removed")
+authenticator_reset.connect(_handlers["mfa_reset"], dispatch_uid="psn_mfa_reset")

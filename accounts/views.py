@@ -38,7 +38,9 @@ def profile(request):
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
             else:
-                messages.success(request, _("Token “%(name)s” created. Copy it now: it is not shown again.") % {"name": token.name})
+                messages.success(
+                    request, _("Token “%(name)s” created. Copy it now: it is not shown again.") % {"name": token.name}
+                )
                 form = ApiTokenForm()
     return render(
         request,
@@ -90,7 +92,11 @@ def session_status(request):
     idle_left = settings.PSN_IDLE_TIMEOUT - (now - request.session.get(LAST_ACTIVITY, now))
     absolute_left = settings.PSN_SESSION_MAX_AGE - (now - request.session.get(AUTH_AT, now))
     return JsonResponse(
-        {"authenticated": True, "seconds_left": max(0, int(min(idle_left, absolute_left))), "warning": settings.PSN_IDLE_WARNING}
+        {
+            "authenticated": True,
+            "seconds_left": max(0, int(min(idle_left, absolute_left))),
+            "warning": settings.PSN_IDLE_WARNING,
+        }
     )
 
 

@@ -1,10 +1,13 @@
 """API: task forces and memberships."""
 
+from django import forms
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
+from psn import access
 from psn.api import IsActiveMember, IsAuthenticatedAnyTaskForce, actor_for_api
 
 from . import selectors, services
@@ -33,9 +36,13 @@ class TaskForceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     @extend_schema(request=TaskForceSerializer, responses={201: TaskForceSerializer})
     def create(self, request):
+        # The right before the payload: "slug already exists" would tell anyone which other task forces exist.
+        access.require(access.can_create_task_force(request.user), _("Only a site admin can create a task force."))
         payload = TaskForceSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        task_force = services.task_force_create(actor_user=request.user, request=request._request, **payload.validated_data)
+        task_force = services.task_force_create(
+            actor_user=request.user, request=request._request, **payload.validated_data
+        )
         return Response(TaskForceSerializer(task_force).data, status=status.HTTP_201_CREATED)
 
 
@@ -52,10 +59,24 @@ class MembershipSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class IdFilter(filters.NumberFilter):
+    """A database id: a whole number the database can hold (else a 400, never an overflow in the query)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
 class MembershipFilter(filters.FilterSet):
-    partner = filters.NumberFilter(field_name="partner_id")
+    partner = IdFilter(field_name="partner_id")
     role = filters.ChoiceFilter(choices=Role.choices)
-    active = filters.BooleanFilter()
+    # "true" or "false"; anything else is a 400 rather than silently no filter at all.
+    active = filters.TypedChoiceFilter(
+        choices=[("true", "true"), ("false", "false")], coerce=lambda value: value == "true"
+    )
 
     class Meta:
         model = Membership

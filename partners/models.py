@@ -26,7 +26,9 @@ class TaskForce(models.Model):
         validators=[RegexValidator(r"^[a-z0-9][a-z0-9-]*$", _("Lowercase letters, digits and hyphens."))],
     )
     district = models.CharField(_("federal judicial district"), max_length=200, blank=True)
-    timezone = models.CharField(_("time zone"), max_length=64, default="America/Chicago", validators=[validate_timezone])
+    timezone = models.CharField(
+        _("time zone"), max_length=64, default="America/Chicago", validators=[validate_timezone]
+    )
     sla_business_days = models.PositiveSmallIntegerField(
         _("acknowledgement window (business days)"),
         default=2,

@@ -19,4 +19,6 @@ def task_force_get_for(*, user, slug: str) -> TaskForce:
 
 
 def membership_list_for(*, actor: access.Actor) -> QuerySet[Membership]:
-    return access.memberships_visible_to(actor).select_related("user", "partner").order_by("partner__name", "user__email")
+    return (
+        access.memberships_visible_to(actor).select_related("user", "partner").order_by("partner__name", "user__email")
+    )

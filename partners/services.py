@@ -53,4 +53,3 @@ def membership_create(*, partner: Partner, user, role: str, actor_user=None, req
             request=request,
         )
     return membership
-

@@ -10,6 +10,7 @@ Rules:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
@@ -83,13 +84,17 @@ def task_forces_for(user) -> QuerySet[TaskForce]:
         return TaskForce.objects.none()
     if user.is_superuser:
         return TaskForce.objects.filter(active=True)
-    return TaskForce.objects.filter(
-        pk__in=active_memberships(user).values("task_force_id"), active=True
-    ).order_by("name")
+    return TaskForce.objects.filter(pk__in=active_memberships(user).values("task_force_id"), active=True).order_by(
+        "name"
+    )
 
 
 class TaskForceChoiceError(Exception):
     """The requested task force is not one the user may act in (or none could be chosen)."""
+
+
+# What a task-force slug can look like (TaskForce.slug): anything else names none, and is never queried.
+TASK_FORCE_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,49}")
 
 
 def actor_for(user, *, requested_slug: str | None = None, remembered_id: int | None = None) -> Actor:
@@ -104,6 +109,8 @@ def actor_for(user, *, requested_slug: str | None = None, remembered_id: int | N
     by_tf = {m.task_force_id: m.task_force for m in all_memberships}
     task_force: TaskForce | None = None
     if requested_slug is not None:
+        if not TASK_FORCE_SLUG.fullmatch(requested_slug):
+            raise TaskForceChoiceError(requested_slug)
         task_force = next((tf for tf in by_tf.values() if tf.slug == requested_slug), None)
         if task_force is None and user.is_superuser:
             task_force = TaskForce.objects.filter(slug=requested_slug, active=True).first()
@@ -129,6 +136,11 @@ def can_act(actor: Actor) -> bool:
 
 def can_create_task_force(user) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and user.is_active and user.is_superuser
+
+
+def can_create_api_token(user, *, authenticated_by_token: bool) -> bool:
+    """Only a signed-in person creates tokens: a leaked token must not be able to mint a longer-lived one."""
+    return bool(getattr(user, "is_authenticated", False)) and user.is_active and not authenticated_by_token
 
 
 def can_view_audit(actor: Actor) -> bool:
@@ -170,15 +182,28 @@ def can_release_lockout(actor: Actor, target) -> bool:
 
 
 def memberships_visible_to(actor: Actor) -> QuerySet[Membership]:
-    """Every active membership of the task force (partners find each other); inactive ones only for
-    coordinators and the admins of that partner."""
+    """Every active membership of an active account in the task force (partners find each other);
+    inactive ones and disabled accounts only for coordinators and the admins of that partner."""
     if not can_act(actor):
         return Membership.objects.none()
     qs = Membership.objects.filter(task_force=actor.task_force)
     if actor.is_coordinator:
         return qs
     admin_partners = [m.partner_id for m in actor.memberships if m.role == Role.PARTNER_ADMIN]
-    return qs.filter(active=True) | qs.filter(partner_id__in=admin_partners)
+    return qs.filter(active=True, user__is_active=True) | qs.filter(partner_id__in=admin_partners)
+
+
+def users_of_task_force(actor: Actor):
+    """The people an actor can address at all: those with a membership in the actor's task force (everyone
+    for a site admin). Anyone else does not exist for them (404); what they may do to these is a right (403)."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    if actor.is_site_admin:
+        return User.objects.all()
+    if not can_act(actor):
+        return User.objects.none()
+    return User.objects.filter(pk__in=Membership.objects.filter(task_force=actor.task_force).values("user_id"))
 
 
 def users_manageable_by(actor: Actor):

@@ -8,17 +8,30 @@ user's only task force; an account in several task forces must say which.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, pagination, permissions
-from rest_framework.response import Response
+from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework import exceptions, pagination, parsers, permissions
 
 from . import access, audit
 from .middleware import SESSION_KEY
 
 TASK_FORCE_HEADER = "X-Task-Force"
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, which lets a deeply nested document (``[[[[...``) escape as a RecursionError (a 500)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as exc:
+            raise exceptions.ParseError(_("JSON parse error - the document is nested too deeply.")) from exc
 
 
 class Pagination(pagination.PageNumberPagination):
@@ -70,6 +83,12 @@ class IsAuthenticatedAnyTaskForce(IsActiveMember):
         return True
 
 
+class RequestTooLarge(exceptions.APIException):
+    status_code = 413
+    default_detail = gettext_lazy("The request body is larger than the server accepts.")
+    default_code = "request_too_large"
+
+
 def _flatten(detail) -> dict | list | str:
     if isinstance(detail, dict):
         return {key: _flatten(value) for key, value in detail.items()}
@@ -84,8 +103,12 @@ def exception_handler(exc, context):
     from rest_framework.views import exception_handler as drf_exception_handler
 
     request = context.get("request")
-    if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
+    if isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, Http404):
@@ -114,6 +137,19 @@ def exception_handler(exc, context):
     return response
 
 
-def paginated(view, queryset, serializer_class) -> Response:
-    page = view.paginate_queryset(queryset)
-    return view.get_paginated_response(serializer_class(page, many=True, context=view.get_serializer_context()).data)
+def _resolves_to_an_endpoint(path: str) -> bool:
+    try:
+        return resolve(path).url_name != "api-not-found"
+    except Resolver404:
+        return False
+
+
+@csrf_exempt  # it changes nothing: a POST to a wrong address is told so, not asked for a CSRF token
+def not_found(request, rest: str = ""):
+    """Any other address under /api/v1/: a 404 in the API's error shape, not the HTML page."""
+    detail = _("There is no API endpoint at this address.")
+    if rest and not rest.endswith("/") and _resolves_to_an_endpoint(f"{request.path}/"):
+        detail = _("There is no API endpoint at this address. Did you mean %(path)s/ (with a slash)?") % {
+            "path": request.path
+        }
+    return JsonResponse({"detail": detail, "code": "not_found"}, status=404)

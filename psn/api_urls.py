@@ -1,12 +1,13 @@
 """/api/v1/: the router, the OpenAPI schema and its documentation page (served locally)."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import ApiTokenViewSet, LockoutViewSet, MeViewSet
 from partners.api import MembershipViewSet, TaskForceViewSet
 
+from .api import not_found
 from .audit_api import AuditEventViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -22,4 +23,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include(router.urls)),
+    # Last: anything else under /api/v1/ is a JSON 404 (and a missing trailing slash is named, not redirected).
+    re_path(r"^(?P<rest>.*)$", not_found, name="api-not-found"),
 ]

@@ -8,7 +8,7 @@ from django.db import models
 
 from .models import AuditAction, AuditEvent
 
-__all__ = ["AuditAction", "record", "changed_fields"]
+__all__ = ["AuditAction", "changed_fields", "record"]
 
 
 def _client_ip(request) -> str | None:

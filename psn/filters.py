@@ -9,7 +9,9 @@ from .models import AuditAction, AuditEvent
 
 class AuditEventFilter(django_filters.FilterSet):
     action = django_filters.ChoiceFilter(choices=AuditAction.choices, label=_("Action"))
-    actor = django_filters.CharFilter(field_name="actor_email", lookup_expr="icontains", label=_("Actor email"), max_length=254)
+    actor = django_filters.CharFilter(
+        field_name="actor_email", lookup_expr="icontains", label=_("Actor email"), max_length=254
+    )
     object_type = django_filters.CharFilter(label=_("Object type"), max_length=100)
     object_id = django_filters.CharFilter(label=_("Object id"), max_length=64)
     since = django_filters.DateFilter(

@@ -211,7 +211,9 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "PSN Hub"
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 MFA_PASSKEY_LOGIN_ENABLED = False
-USERSESSIONS_TRACK_ACTIVITY = True
+# Sessions are listed from their sign-in (IP, browser, time). Tracking "last seen" would cost an
+# UPDATE and four queries on every request; the idle timeout is enforced by our own middleware.
+USERSESSIONS_TRACK_ACTIVITY = False
 
 # Security limits (DESIGN.md "Security"); every number is a setting.
 PSN_REQUIRE_MFA = env.bool("PSN_REQUIRE_MFA", default=not DEBUG)
@@ -232,10 +234,15 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 # The client address recorded in the audit trail and lockout log. X-Forwarded-For is trusted only when
-# PSN_PROXY_COUNT says how many proxies of ours stand in front (docker-compose: 1); otherwise a client
-# could write any address into it.
-PSN_PROXY_COUNT = env.int("PSN_PROXY_COUNT", default=0)
-AXES_IPWARE_PROXY_COUNT = PSN_PROXY_COUNT or None
+# PSN_PROXY_COUNT=1 says our own proxy stands in front (docker-compose); otherwise a client could write any
+# address into it. The proxy appends the address it received from, so the client is the right-most entry.
+# With more proxies in a chain, let the outermost one set X-Forwarded-For afresh and keep this at 1.
+PSN_PROXY_COUNT = min(env.int("PSN_PROXY_COUNT", default=0), 1)
+AXES_IPWARE_PROXY_ORDER = "right-most"
+AXES_IPWARE_PROXY_COUNT = None
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if PSN_PROXY_COUNT else ["REMOTE_ADDR"]
+# allauth's per-IP rate limits must see the client too, not the proxy everyone shares.
+ALLAUTH_TRUSTED_PROXY_COUNT = PSN_PROXY_COUNT
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if PSN_PROXY_COUNT else ["REMOTE_ADDR"]
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -303,9 +310,7 @@ MEDIA_URL = "/private-media-not-served/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": env.str(
-            "STATICFILES_STORAGE", default="whitenoise.storage.CompressedManifestStaticFilesStorage"
-        )
+        "BACKEND": env.str("STATICFILES_STORAGE", default="whitenoise.storage.CompressedManifestStaticFilesStorage")
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
@@ -327,7 +332,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["psn.api.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",

@@ -2,8 +2,8 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseServerError
 from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect, HttpResponseServerError
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -44,12 +44,23 @@ def task_force_switch(request):
         messages.error(request, _("That task force is not open to you."))
         return redirect("task_force_choose")
     remember_task_force(request, actor.task_force)
-    audit.record(action="changed", actor=request.user, task_force=actor.task_force, object_type="session",
-                 object_repr=_("switched task force"), request=request)
+    audit.record(
+        action="changed",
+        actor=request.user,
+        task_force=actor.task_force,
+        object_type="session",
+        object_repr=_("switched task force"),
+        request=request,
+    )
     messages.success(request, _("You are now working in %(name)s.") % {"name": actor.task_force.name})
+    # Only a path of this site: redirect() would take "foo" for a URL name (a 500 when there is none).
     next_url = request.POST.get("next", "")
-    if next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        return redirect(next_url)
+    if (
+        next_url.startswith("/")
+        and next_url.isprintable()
+        and url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure())
+    ):
+        return HttpResponseRedirect(next_url)
     return redirect("home")
 
 
@@ -57,15 +68,16 @@ def task_force_switch(request):
 def audit_list(request):
     access.require(access.can_view_audit(request.actor), _("Only coordinators can read the audit trail."))
     event_filter = AuditEventFilter(request.GET, queryset=audit_event_list_for(actor=request.actor))
-    if event_filter.is_bound and not event_filter.is_valid():
-        events = event_filter.queryset.none()
-    else:
-        events = event_filter.qs
+    invalid = event_filter.is_bound and not event_filter.is_valid()
+    events = event_filter.queryset.none() if invalid else event_filter.qs
     page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
-        request, "psn/audit_list.html", {"filter": event_filter, "page": page, "query": query.urlencode()}
+        request,
+        "psn/audit_list.html",
+        {"filter": event_filter, "page": page, "query": query.urlencode()},
+        status=400 if invalid else 200,
     )
 
 
@@ -92,5 +104,3 @@ def server_error(request):
 
 def csrf_failure(request, reason=""):
     return render(request, "403_csrf.html", status=403)
-
-

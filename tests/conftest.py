@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.cache import cache
+from django.db import transaction
 from django.test import Client
 
 from partners.models import PartnerKind, Role
@@ -40,8 +41,8 @@ class World:
         return self.users[key]
 
 
-@pytest.fixture
-def world(db) -> World:
+def build_world() -> World:
+    """The world's rows: the ``world`` fixture builds them for each test, ``module_world`` once per module."""
     tf = TaskForceFactory(name="Western District of Testing", slug="wdt")
     other_tf = TaskForceFactory(name="Eastern District of Testing", slug="edt")
     sending = PartnerFactory(task_force=tf, name="City Police", kind=PartnerKind.LAW_ENFORCEMENT)
@@ -50,7 +51,12 @@ def world(db) -> World:
     coord_home = PartnerFactory(task_force=tf, name="U.S. Attorney's Office", kind=PartnerKind.PROSECUTION)
     foreign = PartnerFactory(task_force=other_tf, name="Other Police", kind=PartnerKind.LAW_ENFORCEMENT)
     users = {}
-    for partner_key, partner in (("sending", sending), ("receiving", receiving), ("outsider", outsider), ("foreign", foreign)):
+    for partner_key, partner in (
+        ("sending", sending),
+        ("receiving", receiving),
+        ("outsider", outsider),
+        ("foreign", foreign),
+    ):
         for role in (Role.MEMBER, Role.REFERRAL_STAFF, Role.PARTNER_ADMIN):
             user = UserFactory(email=f"{partner_key}.{role}@example.org", full_name=f"{partner_key} {role}")
             MembershipFactory(user=user, partner=partner, role=role)
@@ -63,7 +69,23 @@ def world(db) -> World:
     users["nobody"] = UserFactory(email="nobody@example.org")  # an account with no membership
     users["deactivated"] = UserFactory(email="gone@example.org", is_active=False)
     MembershipFactory(user=users["deactivated"], partner=receiving, role=Role.REFERRAL_STAFF)
-    return World(tf=tf, other_tf=other_tf, sending=sending, receiving=receiving, outsider=outsider, foreign=foreign, users=users)
+    return World(
+        tf=tf, other_tf=other_tf, sending=sending, receiving=receiving, outsider=outsider, foreign=foreign, users=users
+    )
+
+
+@pytest.fixture
+def world(db) -> World:
+    return build_world()
+
+
+@pytest.fixture(scope="module")
+def module_world(django_db_setup, django_db_blocker) -> World:
+    """The world built once for a whole module of many small tests (the access matrix, the bad-input tests).
+    Each test must still ask for ``db``: it runs in a savepoint rolled back after it, so it may write."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_world()
+        transaction.set_rollback(True)
 
 
 def login_client(user, task_force=None) -> Client:

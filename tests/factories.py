@@ -1,6 +1,7 @@
 import functools
 
 import factory
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import identify_hasher, make_password
 
@@ -9,8 +10,13 @@ from partners.models import Membership, Partner, PartnerKind, Role, TaskForce
 PASSWORD = "correct horse battery staple"
 
 
-@functools.cache
 def _password_hash() -> str:
+    return _password_hash_with(settings.PASSWORD_HASHERS[0])
+
+
+@functools.cache
+def _password_hash_with(hasher: str) -> str:
+    # Cached per hasher: tests that switch to a fast hasher get a hash it can check.
     return make_password(PASSWORD)
 
 

@@ -37,8 +37,21 @@ def _database_url() -> str:
 def worker():
     env = dict(os.environ, DATABASE_URL=_database_url(), CELERY_TASK_ALWAYS_EAGER="false")
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "psn", "worker", "--pool", "solo", "-l", "warning", "--without-heartbeat",
-         "--without-gossip", "--without-mingle"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "psn",
+            "worker",
+            "--pool",
+            "solo",
+            "-l",
+            "warning",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -81,7 +94,9 @@ def test_real_worker_disables_dormant_accounts_once_even_when_the_task_is_sent_t
     assert _wait_for(lambda: _queue_is_drained(), timeout=30)
     time.sleep(1)
     assert User.objects.get(pk=recent.pk).is_active
-    assert AuditEvent.objects.filter(object_type="accounts.user", object_id=str(dormant.pk), action="changed").count() == 1
+    assert (
+        AuditEvent.objects.filter(object_type="accounts.user", object_id=str(dormant.pk), action="changed").count() == 1
+    )
     assert worker.poll() is None, "the worker died"
 
 

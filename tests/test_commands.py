@@ -10,11 +10,18 @@ from psn.models import AuditEvent
 
 @pytest.mark.django_db
 def test_create_task_force_creates_the_tenant_and_audits_it(capsys):
-    call_command("create_task_force", "--slug", "ndtx", "--name", "Northern District of Texas", "--timezone", "America/Chicago")
+    call_command(
+        "create_task_force", "--slug", "ndtx", "--name", "Northern District of Texas", "--timezone", "America/Chicago"
+    )
     task_force = TaskForce.objects.get(slug="ndtx")
     assert task_force.name == "Northern District of Texas"
     assert task_force.sla_business_days == 2
-    assert AuditEvent.objects.filter(action="created", object_type="partners.taskforce", object_id=str(task_force.pk)).count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            action="created", object_type="partners.taskforce", object_id=str(task_force.pk)
+        ).count()
+        == 1
+    )
     assert "Created task force" in capsys.readouterr().out
 
 
@@ -45,9 +52,19 @@ def test_create_task_force_refuses_a_duplicate_slug():
 def test_seed_demo_is_idempotent_and_makes_every_role(capsys, monkeypatch):
     monkeypatch.setenv("PSN_DEMO_PASSWORD", "demo-password-for-tests")
     call_command("seed_demo")
-    counts = (TaskForce.objects.count(), Partner.objects.count(), Membership.objects.count(), get_user_model().objects.count())
+    counts = (
+        TaskForce.objects.count(),
+        Partner.objects.count(),
+        Membership.objects.count(),
+        get_user_model().objects.count(),
+    )
     call_command("seed_demo")
-    assert (TaskForce.objects.count(), Partner.objects.count(), Membership.objects.count(), get_user_model().objects.count()) == counts
+    assert (
+        TaskForce.objects.count(),
+        Partner.objects.count(),
+        Membership.objects.count(),
+        get_user_model().objects.count(),
+    ) == counts
 
     wdmo = TaskForce.objects.get(slug="wdmo")
     assert wdmo.name == "Western District of Missouri"

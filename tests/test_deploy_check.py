@@ -52,4 +52,13 @@ def test_production_settings_are_strict(tmp_path):
     )
     result = _manage(["shell", "-v", "0", "-c", code], _production_env(tmp_path))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1].split() == ["True", "True", "True", "31536000", "True", "False", "__Host-psn_session", "DENY"]
+    assert result.stdout.strip().splitlines()[-1].split() == [
+        "True",
+        "True",
+        "True",
+        "31536000",
+        "True",
+        "False",
+        "__Host-psn_session",
+        "DENY",
+    ]

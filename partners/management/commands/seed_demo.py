@@ -97,7 +97,7 @@ class Command(BaseCommand):
         rows.append((admin.email, "Site admin", "(all task forces)"))
 
         self.stdout.write(self.style.SUCCESS(f"Demo task force ready: {wdmo.name} (slug {wdmo.slug})."))
-        self.stdout.write("Demo accounts (password for all: %s):" % password)
+        self.stdout.write(f"Demo accounts (password for all: {password}):")
         for email, role, partner in rows:
             self.stdout.write(f"  {email:<34} {role:<16} {partner}")
 

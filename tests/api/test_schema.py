@@ -1,0 +1,159 @@
+"""The OpenAPI 3 schema at /api/v1/schema/ and its documentation page at /api/v1/docs/, served locally."""
+
+import json
+import re
+import warnings
+from html.parser import HTMLParser
+
+import pytest
+import yaml
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.test import Client
+
+ENDPOINTS = {
+    "/api/v1/me/": {"get"},
+    "/api/v1/task-forces/": {"get", "post"},
+    "/api/v1/task-forces/{slug}/": {"get"},
+    "/api/v1/memberships/": {"get"},
+    "/api/v1/memberships/{id}/": {"get"},
+    "/api/v1/tokens/": {"get", "post"},
+    "/api/v1/tokens/{id}/": {"get"},
+    "/api/v1/tokens/{id}/revoke/": {"post"},
+    "/api/v1/lockouts/": {"get"},
+    "/api/v1/lockouts/{id}/release/": {"post"},
+    "/api/v1/audit-events/": {"get"},
+    "/api/v1/audit-events/{id}/": {"get"},
+}
+HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+
+@pytest.fixture
+def schema(world) -> dict:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # drf-spectacular warns about what it could not describe
+        response = Client().get("/api/v1/schema/")
+    assert response.status_code == 200
+    return yaml.safe_load(response.content)
+
+
+def test_the_schema_is_openapi_3(schema):
+    assert str(schema["openapi"]).startswith("3.")
+    assert schema["info"]["title"] == "PSN Hub API"
+    assert schema["info"]["version"]
+
+
+def test_every_path_is_under_api_v1_and_every_endpoint_is_described(schema):
+    assert all(path.startswith("/api/v1/") for path in schema["paths"])
+    described = {path: set(ops) & HTTP_METHODS for path, ops in schema["paths"].items()}
+    assert described == ENDPOINTS
+
+
+def test_every_operation_is_well_formed(schema):
+    operation_ids = []
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if method not in HTTP_METHODS:
+                continue
+            operation_ids.append(operation["operationId"])
+            assert operation["responses"], (method, path)
+            assert all(re.fullmatch(r"[1-5]\d\d|default", str(code)) for code in operation["responses"]), (method, path)
+            for parameter in operation.get("parameters", []):
+                assert parameter["in"] in {"query", "header", "path", "cookie"}
+                if parameter["in"] == "path":
+                    assert parameter["required"] is True
+                    assert "{" + parameter["name"] + "}" in path
+    assert len(operation_ids) == len(set(operation_ids)), "operationIds must be unique"
+
+
+def _refs(node) -> set[str]:
+    if isinstance(node, dict):
+        return {node["$ref"]} if "$ref" in node else set().union(*map(_refs, node.values()))
+    if isinstance(node, list):
+        return set().union(*map(_refs, node))
+    return set()
+
+
+def test_every_reference_resolves(schema):
+    refs = _refs(schema["paths"]) | _refs(schema["components"])
+
+    assert refs
+    assert {ref.removeprefix("#/components/schemas/") for ref in refs} <= set(schema["components"]["schemas"])
+
+
+def test_the_schema_describes_both_ways_to_authenticate(schema):
+    schemes = schema["components"]["securitySchemes"]
+
+    assert schemes["bearerAuth"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A personal API token from your profile page.",
+    }
+    assert schemes["cookieAuth"]["in"] == "cookie"
+
+
+def test_the_schema_comes_as_json_too(world):
+    response = Client().get("/api/v1/schema/?format=json")
+
+    assert response.status_code == 200
+    assert json.loads(response.content)["openapi"].startswith("3.")
+
+
+class _Assets(HTMLParser):
+    """Collects the addresses of scripts, stylesheets, icons and images, and any inline script."""
+
+    def __init__(self):
+        super().__init__()
+        self.urls: list[str] = []
+        self.inline_scripts = 0
+        self._in_script_without_src = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "script":
+            if attrs.get("src"):
+                self.urls.append(attrs["src"])
+            else:
+                self._in_script_without_src = True
+        elif tag in ("link", "img", "iframe") and (attrs.get("href") or attrs.get("src")):
+            self.urls.append(attrs.get("href") or attrs.get("src"))
+
+    def handle_data(self, data):
+        if self._in_script_without_src and data.strip():
+            self.inline_scripts += 1
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script_without_src = False
+
+
+def test_the_docs_page_loads_only_local_files(client_for):
+    response = client_for("receiving_member").get("/api/v1/docs/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assets = _Assets()
+    assets.feed(page)
+    assert assets.urls, "the page should load Swagger UI"
+    assert all(url.startswith("/") and not url.startswith("//") for url in assets.urls), assets.urls
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page, re.IGNORECASE)
+    # The CSP allows no inline script or style: Swagger UI's settings script is a separate file.
+    assert assets.inline_scripts == 0
+    assert "<style" not in page
+    assert "unsafe-inline" not in response["Content-Security-Policy"]
+
+
+def test_every_file_the_docs_page_loads_is_served(client_for):
+    client = client_for("receiving_member")
+    assets = _Assets()
+    assets.feed(client.get("/api/v1/docs/").content.decode())
+
+    for url in assets.urls:
+        if url.startswith(settings.STATIC_URL):
+            # Vendored (drf-spectacular-sidecar): collectstatic finds it, whitenoise serves it.
+            assert finders.find(url.removeprefix(settings.STATIC_URL)), url
+        else:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert "javascript" in response["Content-Type"]
+            assert b"/api/v1/schema/" in response.content

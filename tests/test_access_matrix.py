@@ -1,0 +1,367 @@
+"""The access matrix: every page and API endpoint, for every kind of actor, with the answer it must get.
+
+One row per request, one column per actor (DESIGN.md "People and roles", psn/access.py). Later issues add
+their rows (and columns when a new kind of actor appears); a URL of our apps without a row fails
+``test_every_url_of_our_apps_has_a_row``, so nothing ships without a declared outcome.
+
+How to read a row:
+- ``own`` is the receiving partner (the partner that owns the object), ``other`` the sending partner of the
+  same task force, ``foreign`` a coordinator of another task force, who acts there.
+- An object of another task force does not exist for the actor: 404, never 403. A missing right inside the
+  task force is a 403. Not signed in: the login page (web) or 401 (API). Signed in with no task force to
+  act in: the task-force picker (web) or a 403 "choose a task force" (API) that answers the same for
+  every id, so it says nothing about any object.
+- A deactivated account is signed out: it gets what the anonymous visitor gets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+from axes.models import AccessAttempt
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from accounts.models import ApiToken
+from partners.models import Membership, Role, TaskForce
+from psn import audit
+from psn.models import AuditEvent
+
+from .conftest import login_client
+from .factories import MembershipFactory, UserFactory
+
+# Column -> the world's user acting (None: not signed in).
+ACTORS: dict[str, str | None] = {
+    "anon": None,
+    "own_member": "receiving_member",
+    "own_staff": "receiving_referral_staff",
+    "own_admin": "receiving_partner_admin",
+    "other_member": "sending_member",
+    "other_staff": "sending_referral_staff",
+    "other_admin": "sending_partner_admin",
+    "coordinator": "coordinator",
+    "foreign": "foreign_coordinator",
+    "site_admin": "site_admin",
+    "deactivated": "deactivated",
+    "nobody": "nobody",
+}
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """A 302 to this path (query string ignored)."""
+
+    to: str
+
+    def __repr__(self) -> str:
+        return f"302→{self.to}"
+
+
+LOGIN = Redirect("/accounts/login/")
+PICK = Redirect("/task-force/")  # the task-force picker: signed in, but no task force to act in
+HOME = Redirect("/")
+PROF = Redirect("/profile/")
+LOCKS = Redirect("/lockouts/")
+
+
+@dataclass(frozen=True)
+class Req:
+    """One request: the URL name, the object that fills it (a key of TARGETS) and what is posted."""
+
+    method: str
+    name: str
+    target: str | None = None
+    data: dict | None = field(default=None, hash=False)
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.name}" + (f"[{self.target}]" if self.target else "")
+
+
+def GET(name: str, target: str | None = None) -> Req:
+    return Req("GET", name, target)
+
+
+def POST(name: str, target: str | None = None, data: dict | None = None) -> Req:
+    return Req("POST", name, target, data)
+
+
+NEW_TF = {"name": "New District", "slug": "new-district", "timezone": "America/Chicago", "sla_business_days": 2}
+
+# fmt: off
+MATRIX: dict[Req, tuple] = {
+    # request:
+    #            own partner             other partner                           site    deacti-
+    #    anon    member  staff   admin   member  staff   admin   coord   foreign admin   vated   nobody
+    GET("home"):
+        (LOGIN,  200,    200,    200,    200,    200,    200,    200,    200,    200,    LOGIN,  PICK),
+    GET("task_force_choose"):
+        (LOGIN,  200,    200,    200,    200,    200,    200,    200,    200,    200,    LOGIN,  200),
+    POST("task_force_switch", data={"task_force": "wdt"}):
+        (LOGIN,  HOME,   HOME,   HOME,   HOME,   HOME,   HOME,   HOME,   PICK,   HOME,   LOGIN,  PICK),
+    GET("audit_list"):
+        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    200,    200,    LOGIN,  PICK),
+    GET("lockout_list"):
+        (LOGIN,  403,    403,    200,    403,    403,    200,    200,    200,    200,    LOGIN,  PICK),
+    POST("lockout_release", "locked_user"):
+        (LOGIN,  403,    403,    LOCKS,  403,    403,    403,    LOCKS,  404,    LOCKS,  LOGIN,  PICK),
+    GET("profile"):
+        (LOGIN,  200,    200,    200,    200,    200,    200,    200,    200,    200,    LOGIN,  200),
+    POST("profile", data={"name": "nightly export", "expires_in_days": "30"}):
+        (LOGIN,  200,    200,    200,    200,    200,    200,    200,    200,    200,    LOGIN,  200),
+    POST("token_revoke", "own_token"):
+        (LOGIN,  PROF,   PROF,   PROF,   PROF,   PROF,   PROF,   PROF,   PROF,   PROF,   LOGIN,  PROF),
+    POST("token_revoke", "someone_elses_token"):
+        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    404,    404,    LOGIN,  404),
+    GET("session_status"):
+        (401,    200,    200,    200,    200,    200,    200,    200,    200,    200,    401,    200),
+    POST("session_keepalive"):
+        (LOGIN,  200,    200,    200,    200,    200,    200,    200,    200,    200,    LOGIN,  200),
+    GET("healthz"):
+        (200,    200,    200,    200,    200,    200,    200,    200,    200,    200,    200,    200),
+    GET("readyz"):
+        (200,    200,    200,    200,    200,    200,    200,    200,    200,    200,    200,    200),
+    # API (session authentication; tokens are tested in tests/api/)
+    GET("me-list"):
+        (401,    200,    200,    200,    200,    200,    200,    200,    200,    200,    401,    200),
+    GET("task-force-list"):
+        (401,    200,    200,    200,    200,    200,    200,    200,    200,    200,    401,    200),
+    POST("task-force-list", data=NEW_TF):
+        (401,    403,    403,    403,    403,    403,    403,    403,    403,    201,    401,    403),
+    GET("task-force-detail", "own_task_force"):
+        (401,    200,    200,    200,    200,    200,    200,    200,    404,    200,    401,    404),
+    GET("task-force-detail", "other_task_force"):
+        (401,    404,    404,    404,    404,    404,    404,    404,    200,    200,    401,    404),
+    GET("membership-list"):
+        (401,    200,    200,    200,    200,    200,    200,    200,    200,    200,    401,    403),
+    GET("membership-detail", "own_partner_membership"):
+        (401,    200,    200,    200,    200,    200,    200,    200,    404,    200,    401,    403),
+    GET("membership-detail", "other_partner_membership"):
+        (401,    200,    200,    200,    200,    200,    200,    200,    404,    200,    401,    403),
+    GET("membership-detail", "inactive_own_membership"):
+        (401,    404,    404,    200,    404,    404,    404,    200,    404,    200,    401,    403),
+    GET("membership-detail", "other_task_force_membership"):
+        (401,    404,    404,    404,    404,    404,    404,    404,    200,    404,    401,    403),
+    GET("token-list"):
+        (401,    200,    200,    200,    200,    200,    200,    200,    200,    200,    401,    200),
+    POST("token-list", data={"name": "nightly export"}):
+        (401,    201,    201,    201,    201,    201,    201,    201,    201,    201,    401,    201),
+    GET("token-detail", "own_token"):
+        (401,    200,    200,    200,    200,    200,    200,    200,    200,    200,    401,    200),
+    GET("token-detail", "someone_elses_token"):
+        (401,    404,    404,    404,    404,    404,    404,    404,    404,    404,    401,    404),
+    POST("token-revoke", "own_token"):
+        (401,    200,    200,    200,    200,    200,    200,    200,    200,    200,    401,    200),
+    POST("token-revoke", "someone_elses_token"):
+        (401,    404,    404,    404,    404,    404,    404,    404,    404,    404,    401,    404),
+    GET("lockout-list"):
+        (401,    403,    403,    200,    403,    403,    200,    200,    200,    200,    401,    403),
+    POST("lockout-release", "locked_user"):
+        (401,    403,    403,    200,    403,    403,    403,    200,    404,    200,    401,    403),
+    GET("audit-event-list"):
+        (401,    403,    403,    403,    403,    403,    403,    200,    200,    200,    401,    403),
+    GET("audit-event-detail", "own_task_force_event"):
+        (401,    403,    403,    403,    403,    403,    403,    200,    404,    200,    401,    403),
+    GET("audit-event-detail", "other_task_force_event"):
+        (401,    404,    404,    404,    404,    404,    404,    404,    200,    404,    401,    403),
+    GET("api-not-found"):
+        (404,    404,    404,    404,    404,    404,    404,    404,    404,    404,    404,    404),
+    GET("api-schema"):
+        (200,    200,    200,    200,    200,    200,    200,    200,    200,    200,    200,    200),
+    GET("api-docs"):
+        (200,    200,    200,    200,    200,    200,    200,    200,    200,    200,    200,    200),
+}
+# fmt: on
+
+assert all(len(outcomes) == len(ACTORS) for outcomes in MATRIX.values()), "every row needs one answer per actor"
+
+
+@dataclass
+class MatrixWorld:
+    world: object
+    objects: dict = field(default_factory=dict)
+
+
+def _own_token(mw: MatrixWorld, user) -> dict:
+    owner = user or mw.world.user("outsider_member")
+    token = ApiToken.objects.create(
+        user=owner, name="mine", key_id=f"own{owner.pk:013d}", digest="0" * 64, expires_at=_tomorrow()
+    )
+    return {"pk": token.pk}
+
+
+def _pk_of(key: str) -> Callable[[MatrixWorld, object], dict]:
+    return lambda mw, user: {"pk": mw.objects[key].pk}
+
+
+@dataclass(frozen=True)
+class Target:
+    """What fills the URL, given the world and the acting user (None when anonymous), and whose it is:
+    "wdt" (the task force of every column but ``foreign``), "edt" (the foreign one) or None (a person's own)."""
+
+    kwargs: Callable[[MatrixWorld, object], dict]
+    task_force: str | None
+
+
+TARGETS: dict[str, Target] = {
+    "own_task_force": Target(lambda mw, user: {"slug": mw.world.tf.slug}, "wdt"),
+    "other_task_force": Target(lambda mw, user: {"slug": mw.world.other_tf.slug}, "edt"),
+    "own_partner_membership": Target(_pk_of("own_partner_membership"), "wdt"),
+    "other_partner_membership": Target(_pk_of("other_partner_membership"), "wdt"),
+    "inactive_own_membership": Target(_pk_of("inactive_own_membership"), "wdt"),
+    "other_task_force_membership": Target(_pk_of("other_task_force_membership"), "edt"),
+    "own_token": Target(_own_token, None),
+    "someone_elses_token": Target(_pk_of("someone_elses_token"), None),
+    "locked_user": Target(_pk_of("locked_user"), "wdt"),
+    "own_task_force_event": Target(_pk_of("own_task_force_event"), "wdt"),
+    "other_task_force_event": Target(_pk_of("other_task_force_event"), "edt"),
+}
+
+URL_KWARGS_WITHOUT_TARGET = {"api-not-found": {"rest": "no-such-endpoint/"}}
+
+
+def _tomorrow():
+    return timezone.now() + timedelta(days=1)
+
+
+def _build_objects(world) -> dict:
+    users = world.users
+    locked = UserFactory(email="locked@example.org")
+    MembershipFactory(user=locked, partner=world.receiving, role=Role.MEMBER)
+    AccessAttempt.objects.create(
+        username=locked.email,
+        ip_address="127.0.0.1",
+        user_agent="test",
+        get_data="",
+        post_data="",
+        http_accept="",
+        path_info="/accounts/login/",
+        failures_since_start=5,
+    )
+    former = UserFactory(email="former@example.org")
+    theirs = ApiToken.objects.create(
+        user=users["outsider_member"], name="theirs", key_id="theirs0000000000", digest="0" * 64, expires_at=_tomorrow()
+    )
+    return {
+        "own_partner_membership": users["receiving_referral_staff"].memberships.get(),
+        "other_partner_membership": users["sending_member"].memberships.get(),
+        "inactive_own_membership": MembershipFactory(user=former, partner=world.receiving, active=False),
+        "other_task_force_membership": users["foreign_member"].memberships.get(),
+        "someone_elses_token": theirs,
+        "locked_user": locked,
+        "own_task_force_event": audit.record(action="changed", task_force=world.tf, object_type="test", object_id=1),
+        "other_task_force_event": audit.record(action="changed", task_force=world.other_tf, object_type="test"),
+    }
+
+
+@pytest.fixture(scope="module")
+def matrix_world(module_world):
+    """The world and the objects the rows point at, built once; each test runs in a savepoint (``db``)."""
+    return MatrixWorld(world=module_world, objects=_build_objects(module_world))
+
+
+def _client(mw: MatrixWorld, user) -> Client:
+    if user is None:
+        return Client()
+    home = mw.world.other_tf if user.email.startswith("foreign") else mw.world.tf
+    return login_client(user, home)
+
+
+def _path(mw: MatrixWorld, req: Req, user) -> str:
+    kwargs = TARGETS[req.target].kwargs(mw, user) if req.target else URL_KWARGS_WITHOUT_TARGET.get(req.name, {})
+    return reverse(req.name, kwargs=kwargs)
+
+
+def _rows_that_must_not_change() -> dict[str, int]:
+    return {
+        "task forces": TaskForce.objects.count(),
+        "memberships": Membership.objects.count(),
+        "tokens": ApiToken.objects.count(),
+        "revoked tokens": ApiToken.objects.exclude(revoked_at=None).count(),
+        "lockouts": AccessAttempt.objects.count(),
+    }
+
+
+def _describe(response) -> str:
+    return f"{response.status_code} {response.get('Location', '')} {response.content[:300].decode(errors='replace')}"
+
+
+CELLS = [
+    (req, actor, outcome) for req, outcomes in MATRIX.items() for actor, outcome in zip(ACTORS, outcomes, strict=True)
+]
+
+
+@pytest.mark.parametrize(("req", "actor", "expected"), CELLS, ids=[f"{r.id}-{a}" for r, a, _ in CELLS])
+def test_access(matrix_world, db, req: Req, actor: str, expected):
+    user = matrix_world.world.users[ACTORS[actor]] if ACTORS[actor] else None
+    client = _client(matrix_world, user)
+    path = _path(matrix_world, req, user)
+    before = _rows_that_must_not_change()
+    denials_before = AuditEvent.objects.filter(action="permission_denied").count()
+
+    if req.method == "GET":
+        response = client.get(path)
+    elif path.startswith("/api/"):
+        response = client.post(path, req.data or {}, content_type="application/json")
+    else:
+        response = client.post(path, req.data or {})
+
+    if isinstance(expected, Redirect):
+        location = response.get("Location", "").split("?")[0]
+        assert (response.status_code, location) == (302, expected.to), _describe(response)
+    else:
+        assert response.status_code == expected, _describe(response)
+    refused = expected in (LOGIN, PICK) or (isinstance(expected, int) and expected >= 400)
+    if refused:
+        assert _rows_that_must_not_change() == before, "a refused request changed data"
+    if expected == 403 and user is not None:
+        # psn/access.py: a missing right inside the task force is recorded in the audit trail.
+        assert AuditEvent.objects.filter(action="permission_denied").count() == denials_before + 1
+
+
+def test_objects_of_another_task_force_are_404_in_the_table():
+    """The rule the table must keep: every column acting in a task force gets 404 for the other's objects."""
+    acting_in = {actor: "wdt" for actor in ACTORS if actor not in ("anon", "deactivated", "nobody", "foreign")}
+    acting_in["foreign"] = "edt"
+    wrong = []
+    for req, outcomes in MATRIX.items():
+        owner = TARGETS[req.target].task_force if req.target else None
+        for actor, outcome in zip(ACTORS, outcomes, strict=True):
+            # A site admin may act in any task force, so the task forces themselves are all theirs to see.
+            sees_all = actor == "site_admin" and req.name == "task-force-detail"
+            if (
+                owner is not None
+                and actor in acting_in
+                and acting_in[actor] != owner
+                and outcome != 404
+                and not sees_all
+            ):
+                wrong.append(f"{req.id} as {actor}: {outcome!r}")
+    assert wrong == []
+
+
+OUR_APPS = ("psn.", "accounts.", "partners.", "cases.", "meetings.", "reports.")
+
+
+def _url_names_of_our_apps(patterns) -> set[str]:
+    names = set()
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            names |= _url_names_of_our_apps(pattern.url_patterns)
+        elif isinstance(pattern, URLPattern) and getattr(pattern.callback, "__module__", "").startswith(OUR_APPS):
+            names.add(pattern.name or f"(unnamed: {pattern.pattern})")
+    return names
+
+
+def test_every_url_of_our_apps_has_a_row():
+    declared = {req.name for req in MATRIX}
+    missing = sorted(_url_names_of_our_apps(get_resolver().url_patterns) - declared)
+    assert not missing, f"URLs without a row in the access matrix: {missing}"
+
+
+def test_every_row_has_a_known_target():
+    assert [req.id for req in MATRIX if req.target is not None and req.target not in TARGETS] == []
