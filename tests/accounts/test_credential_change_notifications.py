@@ -13,18 +13,6 @@ ACTIVATE = "/accounts/2fa/totp/activate/"
 NEW_PASSWORD = "a brand new passphrase 42"
 
 
-@pytest.fixture
-def member(world):
-    return world.user("receiving_member")
-
-
-@pytest.fixture
-def signed_in(member, password) -> Client:
-    client = Client()
-    assert sign_in(client, member.email, password).status_code == 302
-    return client
-
-
 # allauth mails from a transaction.on_commit callback that needs the request, so the commit must happen
 # inside the request as in production, not when a test's wrapping transaction ends.
 @pytest.mark.django_db(transaction=True)

@@ -5,7 +5,6 @@ from django.test import Client
 
 from accounts import services
 
-from .signin import sign_in
 from .totp import activate_totp
 
 ACTIVATE = "/accounts/2fa/totp/activate/"
@@ -14,19 +13,6 @@ ACTIVATE = "/accounts/2fa/totp/activate/"
 @pytest.fixture(autouse=True)
 def _require_mfa(settings):
     settings.PSN_REQUIRE_MFA = True
-
-
-@pytest.fixture
-def member(world):
-    return world.user("receiving_member")
-
-
-@pytest.fixture
-def signed_in(member, password) -> Client:
-    client = Client()
-    response = sign_in(client, member.email, password)
-    assert response.status_code == 302
-    return client
 
 
 @pytest.mark.parametrize(

@@ -17,11 +17,6 @@ def _require_mfa(settings):
 
 
 @pytest.fixture
-def member(world):
-    return world.user("receiving_member")
-
-
-@pytest.fixture
 def secret(member) -> str:
     return activate_totp(member)
 

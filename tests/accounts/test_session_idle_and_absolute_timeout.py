@@ -8,7 +8,7 @@ from django.test import Client
 from accounts.middleware import AUTH_AT, LAST_ACTIVITY
 from psn.models import AuditEvent
 
-from .signin import is_signed_in, sign_in
+from .signin import is_signed_in
 
 IDLE = 60
 
@@ -17,18 +17,6 @@ IDLE = 60
 def _short_idle_timeout(settings):
     settings.PSN_IDLE_TIMEOUT = IDLE
     settings.PSN_SESSION_MAX_AGE = 600
-
-
-@pytest.fixture
-def member(world):
-    return world.user("receiving_member")
-
-
-@pytest.fixture
-def signed_in(member, password) -> Client:
-    client = Client()
-    assert sign_in(client, member.email, password).status_code == 302
-    return client
 
 
 def _set_session(client: Client, **values: float) -> None:
