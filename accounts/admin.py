@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from psn.admin_audit import AuditedModelAdmin
+
 from .models import ApiToken, User
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedModelAdmin, BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "full_name", "is_active", "is_superuser", "last_login"]
     list_filter = ["is_active", "is_superuser", "is_staff"]
@@ -22,7 +24,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(AuditedModelAdmin):
     list_display = ["name", "user", "created_at", "expires_at", "last_used_at", "revoked_at"]
     search_fields = ["name", "user__email"]
     readonly_fields = ["user", "name", "key_id", "created_at", "expires_at", "last_used_at", "revoked_at"]

@@ -1,24 +1,26 @@
 from django.contrib import admin
 
+from psn.admin_audit import AuditedModelAdmin
+
 from .models import Membership, Partner, TaskForce
 
 
 @admin.register(TaskForce)
-class TaskForceAdmin(admin.ModelAdmin):
+class TaskForceAdmin(AuditedModelAdmin):
     list_display = ["name", "slug", "district", "timezone", "sla_business_days", "active"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Partner)
-class PartnerAdmin(admin.ModelAdmin):
+class PartnerAdmin(AuditedModelAdmin):
     list_display = ["name", "task_force", "kind", "active"]
     list_filter = ["task_force", "kind", "active"]
     search_fields = ["name"]
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditedModelAdmin):
     list_display = ["user", "partner", "task_force", "role", "active"]
     list_filter = ["task_force", "role", "active"]
     search_fields = ["user__email", "partner__name"]
