@@ -5,6 +5,7 @@ import time
 from allauth.account.signals import password_changed, password_reset, password_set
 from allauth.mfa.signals import authenticator_added, authenticator_removed, authenticator_reset
 from axes.signals import user_locked_out
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
@@ -45,6 +46,10 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
 
 @receiver(user_locked_out)
 def on_locked_out(sender, request, username, ip_address, **kwargs):
+    # Axes signals again on every attempt while locked (each is already a "login failed" event):
+    # record the lock itself once, when the count reaches the limit.
+    if getattr(request, "axes_failures_since_start", settings.PSN_LOCKOUT_FAILURES) > settings.PSN_LOCKOUT_FAILURES:
+        return
     target = get_user_model().objects.filter(email=username).first() if username else None
     audit.record(
         action="locked_out", obj=target, object_type="accounts.user", object_repr=username or "", request=request

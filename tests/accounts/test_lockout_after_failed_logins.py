@@ -48,7 +48,11 @@ def test_fifth_failure_locks_and_the_right_password_is_then_refused(member, pass
     assert LOCKED_MESSAGE in response.content.decode()
     assert "account/lockout.html" in [t.name for t in response.templates]
     assert not is_signed_in(client)
-    assert AuditEvent.objects.filter(action="locked_out", object_id=str(member.pk)).exists()
+    # The lock is one event however often the locked account is tried; each try is a "login failed".
+    assert AuditEvent.objects.filter(action="locked_out", object_id=str(member.pk)).count() == 1
+    sign_in(client, member.email, "yet another try")
+    assert AuditEvent.objects.filter(action="locked_out", object_id=str(member.pk)).count() == 1
+    assert AuditEvent.objects.filter(action="login_failed", object_id=str(member.pk)).count() == 7
 
 
 def test_failures_typed_in_other_letter_cases_count_for_the_same_account(member, password):
