@@ -334,11 +334,9 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["psn.api.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
-        "anon": env.str("PSN_API_ANON_RATE", default="30/minute"),
         "user": env.str("PSN_API_USER_RATE", default="600/minute"),
     },
     "EXCEPTION_HANDLER": "psn.api.exception_handler",
@@ -354,6 +352,8 @@ SPECTACULAR_SETTINGS = {
     "send `X-Task-Force: <slug>` when your account belongs to more than one.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The API's map is for its users: signed in (session or token), not for anyone probing the server.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

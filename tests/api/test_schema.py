@@ -29,12 +29,17 @@ HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "tra
 
 
 @pytest.fixture
-def schema(world) -> dict:
+def schema(client_for) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # drf-spectacular warns about what it could not describe
-        response = Client().get("/api/v1/schema/")
+        response = client_for("receiving_member").get("/api/v1/schema/")
     assert response.status_code == 200
     return yaml.safe_load(response.content)
+
+
+def test_the_schema_and_docs_need_a_signed_in_caller():
+    assert Client().get("/api/v1/schema/").status_code == 401
+    assert Client().get("/api/v1/docs/").status_code == 401
 
 
 def test_the_schema_is_openapi_3(schema):
@@ -92,8 +97,8 @@ def test_the_schema_describes_both_ways_to_authenticate(schema):
     assert schemes["cookieAuth"]["in"] == "cookie"
 
 
-def test_the_schema_comes_as_json_too(world):
-    response = Client().get("/api/v1/schema/?format=json")
+def test_the_schema_comes_as_json_too(client_for):
+    response = client_for("receiving_member").get("/api/v1/schema/?format=json")
 
     assert response.status_code == 200
     assert json.loads(response.content)["openapi"].startswith("3.")
