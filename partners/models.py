@@ -1,10 +1,12 @@
-"""The tenant (task force), its partner organisations and who belongs to which partner with what role."""
+"""The tenant (task force), its partner organisations and who belongs to which partner with what role,
+and the directory: services, locations, contacts, the need/service taxonomy and languages."""
 
+import uuid
 import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext_lazy as _
@@ -61,16 +63,58 @@ class PartnerKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Partner(models.Model):
-    task_force = models.ForeignKey(TaskForce, on_delete=models.PROTECT, related_name="partners")
-    name = models.CharField(_("name"), max_length=200)
-    kind = models.CharField(_("kind"), max_length=32, choices=PartnerKind.choices)
-    active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(default=dj_timezone.now, editable=False)
+class Language(models.Model):
+    """Reference data shared by every task force: an ISO 639-1 code and its English name."""
+
+    code = models.CharField(_("code"), max_length=8, unique=True)
+    name = models.CharField(_("name"), max_length=80)
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["task_force", "name"], name="partner_name_unique_in_tf")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+LOGO_MAX_BYTES = 1024 * 1024
+
+
+def validate_logo_size(file) -> None:
+    if file.size > LOGO_MAX_BYTES:
+        raise ValidationError(_("The logo must be at most 1 MB."))
+
+
+class Partner(models.Model):
+    task_force = models.ForeignKey(TaskForce, on_delete=models.PROTECT, related_name="partners")
+    hsds_id = models.UUIDField(_("HSDS id"), default=uuid.uuid4, editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=32, choices=PartnerKind.choices)
+    description = models.TextField(_("description"), blank=True, max_length=5000)
+    address_1 = models.CharField(_("street address"), max_length=200, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    state_province = models.CharField(_("state"), max_length=50, blank=True)
+    postal_code = models.CharField(_("ZIP code"), max_length=20, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    website = models.URLField(_("website"), blank=True, max_length=300)
+    service_area = models.CharField(_("service area"), max_length=300, blank=True)
+    languages = models.ManyToManyField(Language, blank=True, related_name="partners", verbose_name=_("languages"))
+    logo = models.ImageField(
+        _("logo"),
+        upload_to="logos/",
+        blank=True,
+        validators=[FileExtensionValidator(["png", "jpg", "jpeg", "gif", "webp"]), validate_logo_size],
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(default=dj_timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["task_force", "name"], name="partner_name_unique_in_tf"),
+            models.UniqueConstraint(fields=["task_force", "hsds_id"], name="partner_hsds_id_unique_in_tf"),
+        ]
         indexes = [models.Index(fields=["task_force", "active", "kind"], name="partner_tf_active_kind_idx")]
 
     def __str__(self) -> str:
@@ -105,6 +149,126 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.partner} ({self.get_role_display()})"
+
+    def clean(self) -> None:
+        if self.partner_id:
+            self.task_force_id = self.partner.task_force_id
+
+
+class TaxonomyTerm(models.Model):
+    """A need or service category (job training, housing, ...), coded, per task force."""
+
+    task_force = models.ForeignKey(TaskForce, on_delete=models.PROTECT, related_name="taxonomy_terms")
+    hsds_id = models.UUIDField(_("HSDS id"), default=uuid.uuid4, editable=False)
+    code = models.CharField(_("code"), max_length=50, validators=[RegexValidator(r"^[A-Za-z0-9._-]+$")])
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True, max_length=2000)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["task_force", "code"], name="taxonomy_code_unique_in_tf"),
+            models.UniqueConstraint(fields=["task_force", "hsds_id"], name="taxonomy_hsds_id_unique_in_tf"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Service(models.Model):
+    """What a partner offers. ``task_force`` is copied from the partner so every query leads with it."""
+
+    task_force = models.ForeignKey(TaskForce, on_delete=models.PROTECT, related_name="services", editable=False)
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="services")
+    hsds_id = models.UUIDField(_("HSDS id"), default=uuid.uuid4, editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True, max_length=5000)
+    categories = models.ManyToManyField(TaxonomyTerm, blank=True, related_name="services", verbose_name=_("categories"))
+    eligibility = models.TextField(_("eligibility"), blank=True, max_length=2000)
+    capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True, help_text=_("People at a time."))
+    accepting_referrals = models.BooleanField(_("accepting referrals now"), default=True)
+    languages = models.ManyToManyField(Language, blank=True, related_name="services", verbose_name=_("languages"))
+    hours = models.TextField(_("hours"), blank=True, max_length=1000)
+    contact_name = models.CharField(_("contact name"), max_length=150, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    url = models.URLField(_("web page"), blank=True, max_length=300)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(default=dj_timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["task_force", "hsds_id"], name="service_hsds_id_unique_in_tf"),
+        ]
+        indexes = [
+            models.Index(fields=["task_force", "active", "accepting_referrals"], name="service_tf_active_acc_idx"),
+            models.Index(fields=["task_force", "partner", "active"], name="service_tf_partner_idx"),
+            models.Index(fields=["task_force", "name"], name="service_tf_name_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.partner_id:
+            self.task_force_id = self.partner.task_force_id
+
+
+class Location(models.Model):
+    """A physical place where a partner delivers services (HSDS location + address)."""
+
+    task_force = models.ForeignKey(TaskForce, on_delete=models.PROTECT, related_name="locations", editable=False)
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="locations")
+    hsds_id = models.UUIDField(_("HSDS id"), default=uuid.uuid4, editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    address_1 = models.CharField(_("street address"), max_length=200, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    state_province = models.CharField(_("state"), max_length=50, blank=True)
+    postal_code = models.CharField(_("ZIP code"), max_length=20, blank=True)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    services = models.ManyToManyField(Service, blank=True, related_name="locations")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["task_force", "hsds_id"], name="location_hsds_id_unique_in_tf"),
+        ]
+        indexes = [models.Index(fields=["task_force", "partner"], name="location_tf_partner_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.partner_id:
+            self.task_force_id = self.partner.task_force_id
+
+
+class Contact(models.Model):
+    """A named person to reach at a partner (or for one of its services)."""
+
+    task_force = models.ForeignKey(TaskForce, on_delete=models.PROTECT, related_name="contacts", editable=False)
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="contacts")
+    service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.PROTECT, related_name="contacts")
+    hsds_id = models.UUIDField(_("HSDS id"), default=uuid.uuid4, editable=False)
+    name = models.CharField(_("name"), max_length=150)
+    title = models.CharField(_("title"), max_length=150, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["task_force", "hsds_id"], name="contact_hsds_id_unique_in_tf"),
+        ]
+        indexes = [models.Index(fields=["task_force", "partner"], name="contact_tf_partner_idx")]
+
+    def __str__(self) -> str:
+        return self.name
 
     def clean(self) -> None:
         if self.partner_id:

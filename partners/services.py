@@ -8,7 +8,8 @@ from django.utils.translation import gettext as _
 
 from psn import access, audit
 
-from .models import Membership, Partner, TaskForce
+from .models import Membership, Partner, TaskForce, TaxonomyTerm
+from .taxonomy import DEFAULT_TAXONOMY
 
 
 def task_force_create(
@@ -34,8 +35,22 @@ def task_force_create(
     task_force.full_clean()
     with transaction.atomic():
         task_force.save()
+        taxonomy_seed(task_force=task_force)
         audit.record(action="created", actor=actor_user, task_force=task_force, obj=task_force, request=request)
     return task_force
+
+
+def taxonomy_seed(*, task_force: TaskForce) -> int:
+    """Give a task force the default need/service taxonomy (terms it already has are left as they are)."""
+    existing = set(TaxonomyTerm.objects.filter(task_force=task_force).values_list("code", flat=True))
+    TaxonomyTerm.objects.bulk_create(
+        [
+            TaxonomyTerm(task_force=task_force, code=code, name=name, description=description)
+            for code, name, description in DEFAULT_TAXONOMY
+            if code not in existing
+        ]
+    )
+    return len(DEFAULT_TAXONOMY) - len(existing & {code for code, _, _ in DEFAULT_TAXONOMY})
 
 
 def membership_create(*, partner: Partner, user, role: str, actor_user=None, request=None) -> Membership:

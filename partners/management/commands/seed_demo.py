@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from partners.models import Membership, Partner, PartnerKind, Role, TaskForce
+from partners.services import taxonomy_seed
 
 DEMO_DOMAIN = "wdmo.example.org"
 
@@ -74,6 +75,8 @@ class Command(BaseCommand):
         for spec in TASK_FORCES:
             task_forces[spec["slug"]], _ = TaskForce.objects.get_or_create(slug=spec["slug"], defaults=spec)
         wdmo, edmo = task_forces["wdmo"], task_forces["edmo"]
+        for task_force in task_forces.values():
+            taxonomy_seed(task_force=task_force)
         partners = {}
         for name, kind in WDMO_PARTNERS:
             partners[name], _ = Partner.objects.get_or_create(task_force=wdmo, name=name, defaults={"kind": kind})
