@@ -1,4 +1,4 @@
-"""API: task forces and memberships."""
+"""API: task forces, memberships and the directory (partners, services, taxonomy, languages)."""
 
 from django import forms
 from django.utils.translation import gettext as _
@@ -11,7 +11,8 @@ from psn import access
 from psn.api import IsActiveMember, IsAuthenticatedAnyTaskForce, actor_for_api
 
 from . import selectors, services
-from .models import Membership, Role, TaskForce
+from .filters import PartnerFilter, ServiceFilter
+from .models import Language, Membership, Partner, Role, Service, TaskForce, TaxonomyTerm
 
 
 class TaskForceSerializer(serializers.ModelSerializer):
@@ -94,3 +95,156 @@ class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     def get_queryset(self):
         return selectors.membership_list_for(actor=actor_for_api(self.request))
+
+
+# --- Directory (read) -----------------------------------------------------------------------------------
+
+
+class LanguageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Language
+        fields = ["code", "name"]
+        read_only_fields = fields
+
+
+class TaxonomyTermSerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = TaxonomyTerm
+        fields = ["code", "name", "description", "parent", "active"]
+        read_only_fields = fields
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TaxonomyTerm
+        fields = ["code", "name"]
+        read_only_fields = fields
+
+
+class PartnerSerializer(serializers.ModelSerializer):
+    languages = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+
+    class Meta:
+        model = Partner
+        fields = [
+            "id",
+            "hsds_id",
+            "name",
+            "kind",
+            "description",
+            "address_1",
+            "city",
+            "state_province",
+            "postal_code",
+            "phone",
+            "email",
+            "website",
+            "service_area",
+            "languages",
+            "active",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class PartnerSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Partner
+        fields = ["id", "name"]
+        read_only_fields = fields
+
+
+class ServiceSerializer(serializers.ModelSerializer):
+    partner = PartnerSummarySerializer(read_only=True)
+    categories = CategorySerializer(many=True, read_only=True)
+    languages = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+
+    class Meta:
+        model = Service
+        fields = [
+            "id",
+            "hsds_id",
+            "partner",
+            "name",
+            "description",
+            "categories",
+            "eligibility",
+            "capacity",
+            "accepting_referrals",
+            "languages",
+            "hours",
+            "contact_name",
+            "contact_phone",
+            "contact_email",
+            "url",
+            "active",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class PartnerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The task force's partners (inactive ones for coordinators only). ``q`` searches name and description,
+    best match first unless ``ordering`` says otherwise."""
+
+    permission_classes = [IsActiveMember]
+    serializer_class = PartnerSerializer
+    filterset_class = PartnerFilter
+    ordering_fields = ["name", "updated_at"]
+    # No default ``ordering``: the selector orders (by rank when searching), ``?ordering=`` overrides.
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return Partner.objects.none()
+        return selectors.partner_list_for(actor=actor_for_api(self.request))
+
+    def retrieve(self, request, pk=None):
+        partner = selectors.partner_get_for(actor=actor_for_api(request), pk=pk)
+        return Response(self.get_serializer(partner).data)
+
+
+class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The task force's services (of inactive partners, and inactive ones, for coordinators only). ``q``
+    searches name, description, partner name and category names, best match first."""
+
+    permission_classes = [IsActiveMember]
+    serializer_class = ServiceSerializer
+    filterset_class = ServiceFilter
+    ordering_fields = ["name", "updated_at"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return Service.objects.none()
+        return selectors.service_list_for(actor=actor_for_api(self.request))
+
+    def retrieve(self, request, pk=None):
+        service = selectors.service_get_for(actor=actor_for_api(request), pk=pk)
+        return Response(self.get_serializer(service).data)
+
+
+class TaxonomyTermViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The need and service categories of the task force (codes for the ``category`` filter)."""
+
+    permission_classes = [IsActiveMember]
+    serializer_class = TaxonomyTermSerializer
+    filterset_fields = []
+    ordering_fields = ["name", "code"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return TaxonomyTerm.objects.none()
+        return selectors.taxonomy_term_list_for(actor=actor_for_api(self.request))
+
+
+class LanguageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The languages the directory knows (codes for the ``language`` filter)."""
+
+    permission_classes = [IsActiveMember]
+    serializer_class = LanguageSerializer
+    filterset_fields = []
+    ordering_fields = ["name", "code"]
+
+    def get_queryset(self):
+        return selectors.language_list()

@@ -1,13 +1,16 @@
-"""Reads about task forces and memberships, scoped through psn.access."""
+"""Reads about task forces, memberships and the directory, scoped through psn.access."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, TrigramWordSimilarity
+from django.db import connection
+from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from psn import access
 
-from .models import Membership, TaskForce
+from .models import Language, Membership, Partner, Service, TaskForce, TaxonomyTerm
 
 
 def task_force_list_for(*, user) -> QuerySet[TaskForce]:
@@ -22,3 +25,178 @@ def membership_list_for(*, actor: access.Actor) -> QuerySet[Membership]:
     return (
         access.memberships_visible_to(actor).select_related("user", "partner").order_by("partner__name", "user__email")
     )
+
+
+# --- Directory ----------------------------------------------------------------------------------------
+#
+# On PostgreSQL the text search uses these vectors, and migration 0004 indexes exactly these expressions
+# (the planner uses an index only for the very same expression: change one, migrate the other;
+# tests/partners/test_search_indexes.py checks). The name weighs more than the description.
+
+SEARCH_CONFIG = "english"
+PARTNER_VECTOR = SearchVector("name", weight="A", config=SEARCH_CONFIG) + SearchVector(
+    "description", weight="B", config=SEARCH_CONFIG
+)
+SERVICE_VECTOR = SearchVector("name", weight="A", config=SEARCH_CONFIG) + SearchVector(
+    "description", weight="B", config=SEARCH_CONFIG
+)
+# Partners (a few hundred) and terms (a few dozen) by name alone, for the service search: no index needed.
+NAME_VECTOR = SearchVector("name", config=SEARCH_CONFIG)
+# A name close to the search text in trigrams (pg_trgm's ``%>``, word similarity at least 0.6, answered
+# by the trigram index) counts as a typo of it; its similarity lifts the rank a little.
+TYPO_WEIGHT = 0.1
+
+
+def _postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _partners_matching(queryset: QuerySet[Partner], q: str) -> QuerySet[Partner]:
+    """Text search over name and description, best first. One query: the full-text match or, for typos,
+    a name close enough in trigrams."""
+    if _postgres():
+        query = SearchQuery(q, search_type="websearch", config=SEARCH_CONFIG)
+        return (
+            queryset.annotate(search=PARTNER_VECTOR, typo=TrigramWordSimilarity(q, "name"))
+            .filter(Q(search=query) | Q(name__trigram_word_similar=q))
+            .annotate(rank=SearchRank(PARTNER_VECTOR, query) + F("typo") * TYPO_WEIGHT)
+            .order_by("-rank", "name", "pk")
+        )
+    return (
+        queryset.filter(Q(name__icontains=q) | Q(description__icontains=q))
+        .annotate(rank=Case(When(name__icontains=q, then=Value(2)), default=Value(1)))
+        .order_by("-rank", "name", "pk")
+    )
+
+
+def _services_matching(queryset: QuerySet[Service], q: str) -> QuerySet[Service]:
+    """Text search over the service's name and description, its partner's name and its categories' names."""
+    if _postgres():
+        query = SearchQuery(q, search_type="websearch", config=SEARCH_CONFIG)
+        # A UNION of ids, one branch per index (an OR of the four conditions makes the planner scan every
+        # service): the service's own text, a typo of its name, its partner's name, its categories' names.
+        own_text = Service.objects.annotate(search=SERVICE_VECTOR).filter(search=query).values("pk")
+        name_typo = Service.objects.filter(name__trigram_word_similar=q).values("pk")
+        partners = Partner.objects.annotate(search=NAME_VECTOR).filter(search=query).values("pk")
+        partner_name = Service.objects.filter(partner__in=partners).values("pk")
+        terms = TaxonomyTerm.objects.annotate(search=NAME_VECTOR).filter(search=query).values("pk")
+        category_name = Service.categories.through.objects.filter(taxonomyterm__in=terms).values("service_id")
+        return (
+            queryset.filter(pk__in=own_text.union(name_typo, partner_name, category_name))
+            .annotate(rank=SearchRank(SERVICE_VECTOR, query) + TrigramWordSimilarity(q, "name") * TYPO_WEIGHT)
+            .order_by("-rank", "name", "pk")
+        )
+    category_match = TaxonomyTerm.objects.filter(services=OuterRef("pk"), name__icontains=q)
+    return (
+        queryset.filter(
+            Q(name__icontains=q) | Q(description__icontains=q) | Q(partner__name__icontains=q) | Exists(category_match)
+        )
+        .annotate(rank=Case(When(name__icontains=q, then=Value(2)), default=Value(1)))
+        .order_by("-rank", "name", "pk")
+    )
+
+
+def partner_filter(
+    queryset: QuerySet[Partner],
+    *,
+    q: str = "",
+    kind: str = "",
+    category: str = "",
+    language: str = "",
+    active: bool | None = None,
+) -> QuerySet[Partner]:
+    """Narrow a scoped partner queryset by the directory's filters (all optional, combinable)."""
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    if category:
+        offering = Service.objects.filter(partner=OuterRef("pk"), categories__code=category)
+        queryset = queryset.filter(Exists(offering))
+    if language:
+        queryset = queryset.filter(languages__code=language)
+    if active is not None:
+        queryset = queryset.filter(active=active)
+    q = q.strip()
+    return _partners_matching(queryset, q) if q else queryset.order_by("name", "pk")
+
+
+def service_filter(
+    queryset: QuerySet[Service],
+    *,
+    q: str = "",
+    category: str = "",
+    language: str = "",
+    accepting: bool | None = None,
+    active: bool | None = None,
+    partner: int | None = None,
+) -> QuerySet[Service]:
+    """Narrow a scoped service queryset by the directory's filters (all optional, combinable)."""
+    if category:
+        queryset = queryset.filter(categories__code=category)
+    if language:
+        queryset = queryset.filter(languages__code=language)
+    if accepting is not None:
+        queryset = queryset.filter(accepting_referrals=accepting)
+    if active is not None:
+        queryset = queryset.filter(active=active)
+    if partner is not None:
+        queryset = queryset.filter(partner_id=partner)
+    q = q.strip()
+    return _services_matching(queryset, q) if q else queryset.order_by("name", "pk")
+
+
+def _partner_rows(queryset: QuerySet[Partner]) -> QuerySet[Partner]:
+    return queryset.prefetch_related(Prefetch("languages", queryset=Language.objects.order_by("name")))
+
+
+def _service_rows(queryset: QuerySet[Service]) -> QuerySet[Service]:
+    return queryset.select_related("partner").prefetch_related(
+        Prefetch("categories", queryset=TaxonomyTerm.objects.order_by("name")),
+        Prefetch("languages", queryset=Language.objects.order_by("name")),
+    )
+
+
+def partner_list_for(*, actor: access.Actor, **filters) -> QuerySet[Partner]:
+    """The directory's partners the actor may see, filtered (see ``partner_filter``). Rows carry their
+    languages (one query for the page)."""
+    return _partner_rows(partner_filter(access.partners_visible_to(actor), **filters))
+
+
+def partner_get_for(*, actor: access.Actor, pk) -> Partner:
+    """One partner of the directory, with its languages, locations and contacts; 404 beyond what the
+    actor may see (another task force, or an inactive partner for anyone but a coordinator)."""
+    queryset = _partner_rows(access.partners_visible_to(actor)).prefetch_related("locations", "contacts")
+    return get_object_or_404(queryset, pk=_id(pk))
+
+
+def service_list_for(*, actor: access.Actor, **filters) -> QuerySet[Service]:
+    """The directory's services the actor may see, filtered (see ``service_filter``). Rows carry their
+    partner, categories and languages."""
+    return _service_rows(service_filter(access.services_visible_to(actor), **filters))
+
+
+def service_get_for(*, actor: access.Actor, pk) -> Service:
+    """One service of the directory, with its partner, categories, languages, locations and contacts."""
+    queryset = _service_rows(access.services_visible_to(actor)).prefetch_related("locations", "contacts")
+    return get_object_or_404(queryset, pk=_id(pk))
+
+
+def taxonomy_term_list_for(*, actor: access.Actor) -> QuerySet[TaxonomyTerm]:
+    if not access.can_act(actor):
+        return TaxonomyTerm.objects.none()
+    return TaxonomyTerm.objects.filter(task_force=actor.task_force).select_related("parent").order_by("name")
+
+
+def language_list() -> QuerySet[Language]:
+    """Reference data, the same for every task force."""
+    return Language.objects.order_by("name")
+
+
+def _id(pk) -> int:
+    """A database id from a URL; anything else names no object (a 404, never an overflow in the query)."""
+    try:
+        value = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    if not 1 <= value <= 2**63 - 1:
+        raise Http404
+    return value

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
-from partners.models import Membership, Partner, Role, TaskForce
+from partners.models import Membership, Partner, Role, Service, TaskForce
 
 ROLE_RANK = {Role.MEMBER: 0, Role.REFERRAL_STAFF: 1, Role.PARTNER_ADMIN: 2, Role.COORDINATOR: 3}
 
@@ -154,6 +154,12 @@ def can_manage_partner(actor: Actor, partner: Partner) -> bool:
     return actor.is_coordinator or actor.has_role_at(partner.pk, Role.PARTNER_ADMIN)
 
 
+def can_view_inactive_partners(actor: Actor) -> bool:
+    """Deactivated partners (and their services) stay in the directory for coordinators only: history
+    points at them, but nobody else should find them or refer to them."""
+    return can_act(actor) and actor.is_coordinator
+
+
 def can_view_inactive_memberships(actor: Actor, partner_id: int) -> bool:
     return actor.is_coordinator or actor.has_role_at(partner_id, Role.PARTNER_ADMIN)
 
@@ -191,6 +197,27 @@ def memberships_visible_to(actor: Actor) -> QuerySet[Membership]:
         return qs
     admin_partners = [m.partner_id for m in actor.memberships if m.role == Role.PARTNER_ADMIN]
     return qs.filter(active=True, user__is_active=True) | qs.filter(partner_id__in=admin_partners)
+
+
+def partners_visible_to(actor: Actor) -> QuerySet[Partner]:
+    """The directory's partners: every member of the task force reads it; inactive ones only coordinators."""
+    if not can_act(actor):
+        return Partner.objects.none()
+    qs = Partner.objects.filter(task_force=actor.task_force)
+    if not can_view_inactive_partners(actor):
+        qs = qs.filter(active=True)
+    return qs
+
+
+def services_visible_to(actor: Actor) -> QuerySet[Service]:
+    """The directory's services: active services of active partners; everything of the task force for
+    coordinators."""
+    if not can_act(actor):
+        return Service.objects.none()
+    qs = Service.objects.filter(task_force=actor.task_force)
+    if not can_view_inactive_partners(actor):
+        qs = qs.filter(active=True, partner__active=True)
+    return qs
 
 
 def users_of_task_force(actor: Actor):

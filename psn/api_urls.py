@@ -5,7 +5,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import ApiTokenViewSet, LockoutViewSet, MeViewSet
-from partners.api import MembershipViewSet, TaskForceViewSet
+from partners.api import (
+    LanguageViewSet,
+    MembershipViewSet,
+    PartnerViewSet,
+    ServiceViewSet,
+    TaskForceViewSet,
+    TaxonomyTermViewSet,
+)
 
 from .api import not_found
 from .audit_api import AuditEventViewSet
@@ -15,6 +22,10 @@ router.include_root_view = False
 router.register("me", MeViewSet, basename="me")
 router.register("task-forces", TaskForceViewSet, basename="task-force")
 router.register("memberships", MembershipViewSet, basename="membership")
+router.register("partners", PartnerViewSet, basename="partner")
+router.register("services", ServiceViewSet, basename="service")
+router.register("taxonomy", TaxonomyTermViewSet, basename="taxonomy-term")
+router.register("languages", LanguageViewSet, basename="language")
 router.register("tokens", ApiTokenViewSet, basename="token")
 router.register("lockouts", LockoutViewSet, basename="lockout")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # full-text and trigram search lookups (only used on PostgreSQL)
     "allauth",
     "allauth.account",
     "allauth.mfa",

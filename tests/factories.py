@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import identify_hasher, make_password
 
-from partners.models import Membership, Partner, PartnerKind, Role, TaskForce
+from partners.models import Membership, Partner, PartnerKind, Role, Service, TaskForce
 
 PASSWORD = "correct horse battery staple"
 
@@ -73,3 +73,23 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     partner = factory.SubFactory(PartnerFactory)
     task_force = factory.LazyAttribute(lambda o: o.partner.task_force)
     role = Role.MEMBER
+
+
+class ServiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Service
+        skip_postgeneration_save = True
+
+    partner = factory.SubFactory(PartnerFactory)
+    task_force = factory.LazyAttribute(lambda o: o.partner.task_force)
+    name = factory.Sequence(lambda n: f"Service {n}")
+
+    @factory.post_generation
+    def categories(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.categories.set(extracted)
+
+    @factory.post_generation
+    def languages(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.languages.set(extracted)

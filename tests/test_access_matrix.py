@@ -32,7 +32,7 @@ from psn import audit
 from psn.models import AuditEvent
 
 from .conftest import login_client
-from .factories import MembershipFactory, UserFactory
+from .factories import MembershipFactory, PartnerFactory, ServiceFactory, UserFactory
 
 # Column -> the world's user acting (None: not signed in).
 ACTORS: dict[str, str | None] = {
@@ -109,6 +109,23 @@ MATRIX: dict[Req, tuple] = {
         (LOGIN,  403,    403,    200,    403,    403,    200,    200,    200,    200,    LOGIN,  PICK),
     POST("lockout_release", "locked_user"):
         (LOGIN,  403,    403,    LOCKS,  403,    403,    403,    LOCKS,  404,    LOCKS,  LOGIN,  PICK),
+    # The directory: every member of the task force reads it; inactive partners and services only coordinators.
+    GET("partners:partner_list"):
+        (LOGIN,  200,    200,    200,    200,    200,    200,    200,    200,    200,    LOGIN,  PICK),
+    GET("partners:partner_detail", "own_partner"):
+        (LOGIN,  200,    200,    200,    200,    200,    200,    200,    404,    200,    LOGIN,  PICK),
+    GET("partners:partner_detail", "inactive_partner"):
+        (LOGIN,  404,    404,    404,    404,    404,    404,    200,    404,    200,    LOGIN,  PICK),
+    GET("partners:partner_detail", "other_task_force_partner"):
+        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    200,    404,    LOGIN,  PICK),
+    GET("partners:service_list"):
+        (LOGIN,  200,    200,    200,    200,    200,    200,    200,    200,    200,    LOGIN,  PICK),
+    GET("partners:service_detail", "own_service"):
+        (LOGIN,  200,    200,    200,    200,    200,    200,    200,    404,    200,    LOGIN,  PICK),
+    GET("partners:service_detail", "inactive_service"):
+        (LOGIN,  404,    404,    404,    404,    404,    404,    200,    404,    200,    LOGIN,  PICK),
+    GET("partners:service_detail", "other_task_force_service"):
+        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    200,    404,    LOGIN,  PICK),
     GET("profile"):
         (LOGIN,  200,    200,    200,    200,    200,    200,    200,    200,    200,    LOGIN,  200),
     POST("profile", data={"name": "nightly export", "expires_in_days": "30"}):
@@ -146,6 +163,26 @@ MATRIX: dict[Req, tuple] = {
         (401,    404,    404,    200,    404,    404,    404,    200,    404,    200,    401,    403),
     GET("membership-detail", "other_task_force_membership"):
         (401,    404,    404,    404,    404,    404,    404,    404,    200,    404,    401,    403),
+    GET("partner-list"):
+        (401,    200,    200,    200,    200,    200,    200,    200,    200,    200,    401,    403),
+    GET("partner-detail", "own_partner"):
+        (401,    200,    200,    200,    200,    200,    200,    200,    404,    200,    401,    403),
+    GET("partner-detail", "inactive_partner"):
+        (401,    404,    404,    404,    404,    404,    404,    200,    404,    200,    401,    403),
+    GET("partner-detail", "other_task_force_partner"):
+        (401,    404,    404,    404,    404,    404,    404,    404,    200,    404,    401,    403),
+    GET("service-list"):
+        (401,    200,    200,    200,    200,    200,    200,    200,    200,    200,    401,    403),
+    GET("service-detail", "own_service"):
+        (401,    200,    200,    200,    200,    200,    200,    200,    404,    200,    401,    403),
+    GET("service-detail", "inactive_service"):
+        (401,    404,    404,    404,    404,    404,    404,    200,    404,    200,    401,    403),
+    GET("service-detail", "other_task_force_service"):
+        (401,    404,    404,    404,    404,    404,    404,    404,    200,    404,    401,    403),
+    GET("taxonomy-term-list"):
+        (401,    200,    200,    200,    200,    200,    200,    200,    200,    200,    401,    403),
+    GET("language-list"):
+        (401,    200,    200,    200,    200,    200,    200,    200,    200,    200,    401,    403),
     GET("token-list"):
         (401,    200,    200,    200,    200,    200,    200,    200,    200,    200,    401,    200),
     POST("token-list", data={"name": "nightly export"}):
@@ -219,6 +256,12 @@ TARGETS: dict[str, Target] = {
     "locked_user": Target(_pk_of("locked_user"), "wdt"),
     "own_task_force_event": Target(_pk_of("own_task_force_event"), "wdt"),
     "other_task_force_event": Target(_pk_of("other_task_force_event"), "edt"),
+    "own_partner": Target(lambda mw, user: {"pk": mw.world.receiving.pk}, "wdt"),
+    "inactive_partner": Target(_pk_of("inactive_partner"), "wdt"),
+    "other_task_force_partner": Target(lambda mw, user: {"pk": mw.world.foreign.pk}, "edt"),
+    "own_service": Target(_pk_of("own_service"), "wdt"),
+    "inactive_service": Target(_pk_of("inactive_service"), "wdt"),
+    "other_task_force_service": Target(_pk_of("other_task_force_service"), "edt"),
 }
 
 URL_KWARGS_WITHOUT_TARGET = {"api-not-found": {"rest": "no-such-endpoint/"}}
@@ -255,6 +298,10 @@ def _build_objects(world) -> dict:
         "locked_user": locked,
         "own_task_force_event": audit.record(action="changed", task_force=world.tf, object_type="test", object_id=1),
         "other_task_force_event": audit.record(action="changed", task_force=world.other_tf, object_type="test"),
+        "inactive_partner": PartnerFactory(task_force=world.tf, name="Closed Clinic", active=False),
+        "own_service": ServiceFactory(partner=world.receiving, name="Mentoring Circle"),
+        "inactive_service": ServiceFactory(partner=world.receiving, name="Retired desk", active=False),
+        "other_task_force_service": ServiceFactory(partner=world.foreign, name="Mentoring elsewhere"),
     }
 
 
@@ -347,13 +394,15 @@ def test_objects_of_another_task_force_are_404_in_the_table():
 OUR_APPS = ("psn.", "accounts.", "partners.", "cases.", "meetings.", "reports.")
 
 
-def _url_names_of_our_apps(patterns) -> set[str]:
+def _url_names_of_our_apps(patterns, namespace: str = "") -> set[str]:
+    """Names as ``reverse`` takes them: with their namespace (``partners:partner_list``)."""
     names = set()
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
-            names |= _url_names_of_our_apps(pattern.url_patterns)
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names |= _url_names_of_our_apps(pattern.url_patterns, inner)
         elif isinstance(pattern, URLPattern) and getattr(pattern.callback, "__module__", "").startswith(OUR_APPS):
-            names.add(pattern.name or f"(unnamed: {pattern.pattern})")
+            names.add(f"{namespace}{pattern.name}" if pattern.name else f"(unnamed: {pattern.pattern})")
     return names
 
 

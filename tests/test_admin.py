@@ -3,7 +3,8 @@ and accounts with history cannot be deleted."""
 
 import pytest
 
-from partners.models import Membership, Role
+from partners.models import Language, Membership, Role, Service, TaxonomyTerm
+from partners.services import taxonomy_seed
 from psn.models import AuditEvent
 
 from .conftest import login_client
@@ -15,6 +16,13 @@ ADMIN_PAGES = [
     "/admin/partners/taskforce/",
     "/admin/partners/partner/",
     "/admin/partners/membership/",
+    "/admin/partners/service/",
+    "/admin/partners/location/",
+    "/admin/partners/contact/",
+    "/admin/partners/taxonomyterm/",
+    "/admin/partners/language/",
+    "/admin/partners/partner/add/",
+    "/admin/partners/service/add/",
     "/admin/psn/auditevent/",
 ]
 
@@ -71,3 +79,42 @@ def test_an_account_with_history_is_deactivated_not_deleted(world):
     assert response.status_code == 200  # Django shows the protected objects instead of deleting
     assert b"Cannot delete user" in response.content
     assert type(target).objects.filter(pk=target.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_service_added_in_the_admin_takes_its_partners_task_force_and_is_audited(world):
+    taxonomy_seed(task_force=world.tf)
+    term = TaxonomyTerm.objects.get(task_force=world.tf, code="PSN-EMP")
+    client = login_client(world.user("site_admin"))
+    response = client.post(
+        "/admin/partners/service/add/",
+        {"partner": world.receiving.pk, "name": "Welding course", "categories": [term.pk], "active": "on"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    service = Service.objects.get(name="Welding course")
+    assert service.task_force == world.tf
+    assert list(service.categories.all()) == [term]
+    event = AuditEvent.objects.get(action="created", object_type="partners.service", object_id=str(service.pk))
+    assert event.task_force == world.tf
+
+
+@pytest.mark.django_db
+def test_the_admin_refuses_a_category_of_another_task_force(world):
+    taxonomy_seed(task_force=world.other_tf)
+    foreign_term = TaxonomyTerm.objects.get(task_force=world.other_tf, code="PSN-EMP")
+    client = login_client(world.user("site_admin"))
+    response = client.post(
+        "/admin/partners/service/add/",
+        {"partner": world.receiving.pk, "name": "Welding course", "categories": [foreign_term.pk], "active": "on"},
+    )
+    assert response.status_code == 200
+    assert b"task force" in response.content
+    assert not Service.objects.filter(name="Welding course").exists()
+
+
+@pytest.mark.django_db
+def test_languages_cannot_be_deleted_in_the_admin(world):
+    language = Language.objects.get(code="es")
+    client = login_client(world.user("site_admin"))
+    assert client.post(f"/admin/partners/language/{language.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Language.objects.filter(pk=language.pk).exists()

@@ -1,4 +1,5 @@
-"""Demo data for the embedded run: the Western District of Missouri task force, partners of every kind
+"""Demo data for the embedded run: the Western District of Missouri task force, its directory (fictional
+partners of every kind around Kansas City, their services, locations and contacts: partners/demo_directory.py)
 and one account per role. Idempotent: running it again changes nothing but re-activating demo accounts."""
 
 import os
@@ -10,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from partners.demo_directory import seed_directory
 from partners.models import Membership, Partner, PartnerKind, Role, TaskForce
 from partners.services import taxonomy_seed
 
@@ -18,23 +20,6 @@ DEMO_DOMAIN = "wdmo.example.org"
 TASK_FORCES = [
     {"slug": "wdmo", "name": "Western District of Missouri", "district": "W.D. Mo.", "timezone": "America/Chicago"},
     {"slug": "edmo", "name": "Eastern District of Missouri", "district": "E.D. Mo.", "timezone": "America/Chicago"},
-]
-
-# Fictional partners of a Kansas City-like district, one or more of every kind.
-WDMO_PARTNERS = [
-    ("U.S. Attorney's Office, W.D. Mo.", PartnerKind.PROSECUTION),
-    ("Jackson County Prosecutor's Office", PartnerKind.PROSECUTION),
-    ("Kansas City Police Department", PartnerKind.LAW_ENFORCEMENT),
-    ("Independence Police Department", PartnerKind.LAW_ENFORCEMENT),
-    ("Westside Neighbors Alliance", PartnerKind.COMMUNITY),
-    ("Aim4Peace Outreach (fictional)", PartnerKind.COMMUNITY),
-    ("Second Chance Workforce Center", PartnerKind.SERVICE_PROVIDER),
-    ("Heartland Behavioral Health", PartnerKind.SERVICE_PROVIDER),
-    ("Safe Harbor Housing", PartnerKind.SERVICE_PROVIDER),
-    ("Prospect Avenue Churches United", PartnerKind.FAITH_BASED),
-    ("UMKC Violence Research Lab (fictional)", PartnerKind.RESEARCH),
-    ("Missouri Probation and Parole, District 16", PartnerKind.GOVERNMENT),
-    ("KC Civic Tech Volunteers", PartnerKind.OTHER),
 ]
 
 DEMO_ACCOUNTS = [
@@ -62,7 +47,7 @@ def demo_password() -> str:
 
 
 class Command(BaseCommand):
-    help = "Create (or refresh) the demo task force 'wdmo' with partners and one account per role."
+    help = "Create (or refresh) the demo task force 'wdmo' with its partner directory and one account per role."
 
     def add_arguments(self, parser):
         parser.add_argument("--scale", choices=["small"], default="small", help="size of the demo data")
@@ -77,9 +62,8 @@ class Command(BaseCommand):
         wdmo, edmo = task_forces["wdmo"], task_forces["edmo"]
         for task_force in task_forces.values():
             taxonomy_seed(task_force=task_force)
-        partners = {}
-        for name, kind in WDMO_PARTNERS:
-            partners[name], _ = Partner.objects.get_or_create(task_force=wdmo, name=name, defaults={"kind": kind})
+        seed_directory(wdmo)
+        partners = {p.name: p for p in Partner.objects.filter(task_force=wdmo)}
         edmo_usao, _ = Partner.objects.get_or_create(
             task_force=edmo, name="U.S. Attorney's Office, E.D. Mo.", defaults={"kind": PartnerKind.PROSECUTION}
         )
@@ -100,6 +84,10 @@ class Command(BaseCommand):
         rows.append((admin.email, "Site admin", "(all task forces)"))
 
         self.stdout.write(self.style.SUCCESS(f"Demo task force ready: {wdmo.name} (slug {wdmo.slug})."))
+        self.stdout.write(
+            f"Directory: {len(partners)} partners, {wdmo.services.count()} services, "
+            f"{wdmo.locations.count()} locations, {wdmo.contacts.count()} contacts."
+        )
         self.stdout.write(f"Demo accounts (password for all: {password}):")
         for email, role, partner in rows:
             self.stdout.write(f"  {email:<34} {role:<16} {partner}")

@@ -1,0 +1,53 @@
+"""Migration 0004: on PostgreSQL the directory search is answered from its GIN indexes (the full-text vector
+and the trigram name index); on other databases the migration adds nothing."""
+
+from django.db import connection
+
+from partners import selectors
+from partners.models import Partner, Service
+
+INDEXES = {"partner_search_gin", "service_search_gin", "partner_name_trgm", "service_name_trgm"}
+
+
+def _index_names() -> set[str]:
+    names = set()
+    for model in (Partner, Service):
+        with connection.cursor() as cursor:
+            constraints = connection.introspection.get_constraints(cursor, model._meta.db_table)
+        names |= {name for name, info in constraints.items() if info["index"]}
+    return names
+
+
+def _plan(queryset) -> str:
+    with connection.cursor() as cursor:
+        # A handful of test rows: a sequential scan would win; forbid it to see which index answers.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = queryset.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_the_search_indexes_exist_only_on_postgresql(db):
+    if connection.vendor == "postgresql":
+        assert _index_names() >= INDEXES
+    else:
+        assert not (_index_names() & INDEXES)
+
+
+def test_the_partner_search_is_answered_from_its_indexes(world):
+    queryset = selectors.partner_filter(Partner.objects.all(), q="workforce")
+    if connection.vendor == "postgresql":
+        plan = _plan(queryset)
+        assert "partner_search_gin" in plan, plan
+        assert "partner_name_trgm" in plan, plan
+    assert [partner.name for partner in queryset] == ["Workforce Center"]
+
+
+def test_the_service_search_is_answered_from_its_indexes(world):
+    Service.objects.create(partner=world.receiving, task_force=world.tf, name="Mentoring Circle")
+    queryset = selectors.service_filter(Service.objects.all(), q="mentoring")
+    if connection.vendor == "postgresql":
+        plan = _plan(queryset)
+        assert "service_search_gin" in plan, plan
+        assert "service_name_trgm" in plan, plan
+    assert [service.name for service in queryset] == ["Mentoring Circle"]
