@@ -273,3 +273,108 @@ class Contact(models.Model):
     def clean(self) -> None:
         if self.partner_id:
             self.task_force_id = self.partner.task_force_id
+
+
+class Invitation(models.Model):
+    """An invitation to join a partner with a role, sent by email. The link carries a secret of which only the
+    SHA-256 digest is stored; it works once, until ``expires_at``, and only for the invited address."""
+
+    task_force = models.ForeignKey(TaskForce, on_delete=models.PROTECT, related_name="invitations", editable=False)
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="invitations")
+    email = models.EmailField(_("email"))
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="invitations_sent", editable=False
+    )
+    created_at = models.DateTimeField(default=dj_timezone.now, editable=False)
+    expires_at = models.DateTimeField(editable=False)
+    accepted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invitations_accepted",
+        editable=False,
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invitations_revoked",
+        editable=False,
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # One open invitation per address and partner: inviting again revokes the earlier one first.
+            models.UniqueConstraint(
+                fields=["partner", "email"],
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_open_per_partner_email",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["task_force", "partner", "created_at"], name="invitation_tf_partner_idx"),
+            models.Index(fields=["task_force", "email"], name="invitation_tf_email_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.partner} ({self.get_role_display()})"
+
+    def clean(self) -> None:
+        if self.partner_id:
+            self.task_force_id = self.partner.task_force_id
+        self.email = (self.email or "").strip().lower()
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > dj_timezone.now()
+
+
+class DirectoryImportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class DirectoryImport(models.Model):
+    """One HSDS 3 import (or dry run) of an uploaded file into a task force's directory, with its progress and
+    its line-by-line report. The uploaded file is kept privately (MEDIA_ROOT is never served) until it is
+    imported or refused."""
+
+    task_force = models.ForeignKey(TaskForce, on_delete=models.PROTECT, related_name="directory_imports")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="directory_imports"
+    )
+    created_at = models.DateTimeField(default=dj_timezone.now, editable=False)
+    original_name = models.CharField(_("file name"), max_length=255)
+    file_format = models.CharField(_("format"), max_length=10, choices=[("json", "JSON"), ("zip", "CSV package")])
+    size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
+    file = models.FileField(upload_to="directory-imports/", blank=True, max_length=255)
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=DirectoryImportStatus.choices, default=DirectoryImportStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0, validators=[MaxValueValidator(100)])
+    stage = models.CharField(_("stage"), max_length=100, blank=True)
+    problems = models.JSONField(_("problems"), default=list, blank=True)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["task_force", "created_at"], name="dirimport_tf_created_idx")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(progress__lte=100), name="dirimport_progress_max_100"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_status_display()})"

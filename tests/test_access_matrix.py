@@ -16,8 +16,6 @@ How to read a row:
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
@@ -31,64 +29,24 @@ from partners.models import Membership, Role, TaskForce
 from psn import audit
 from psn.models import AuditEvent
 
+from .access_rows import (
+    ACTORS,
+    GET,
+    HOME,
+    LOCKS,
+    LOGIN,
+    PICK,
+    POST,
+    PROF,
+    MatrixWorld,
+    Redirect,
+    Req,
+    Target,
+    pk_of,
+    row_modules,
+)
 from .conftest import login_client
 from .factories import MembershipFactory, PartnerFactory, ServiceFactory, UserFactory
-
-# Column -> the world's user acting (None: not signed in).
-ACTORS: dict[str, str | None] = {
-    "anon": None,
-    "own_member": "receiving_member",
-    "own_staff": "receiving_referral_staff",
-    "own_admin": "receiving_partner_admin",
-    "other_member": "sending_member",
-    "other_staff": "sending_referral_staff",
-    "other_admin": "sending_partner_admin",
-    "coordinator": "coordinator",
-    "foreign": "foreign_coordinator",
-    "site_admin": "site_admin",
-    "deactivated": "deactivated",
-    "nobody": "nobody",
-}
-
-
-@dataclass(frozen=True)
-class Redirect:
-    """A 302 to this path (query string ignored)."""
-
-    to: str
-
-    def __repr__(self) -> str:
-        return f"302→{self.to}"
-
-
-LOGIN = Redirect("/accounts/login/")
-PICK = Redirect("/task-force/")  # the task-force picker: signed in, but no task force to act in
-HOME = Redirect("/")
-PROF = Redirect("/profile/")
-LOCKS = Redirect("/lockouts/")
-
-
-@dataclass(frozen=True)
-class Req:
-    """One request: the URL name, the object that fills it (a key of TARGETS) and what is posted."""
-
-    method: str
-    name: str
-    target: str | None = None
-    data: dict | None = field(default=None, hash=False)
-
-    @property
-    def id(self) -> str:
-        return f"{self.method} {self.name}" + (f"[{self.target}]" if self.target else "")
-
-
-def GET(name: str, target: str | None = None) -> Req:
-    return Req("GET", name, target)
-
-
-def POST(name: str, target: str | None = None, data: dict | None = None) -> Req:
-    return Req("POST", name, target, data)
-
 
 NEW_TF = {"name": "New District", "slug": "new-district", "timezone": "America/Chicago", "sla_business_days": 2}
 
@@ -214,13 +172,12 @@ MATRIX: dict[Req, tuple] = {
 }
 # fmt: on
 
+ROW_MODULES = row_modules()
+for _module in ROW_MODULES:
+    assert not set(_module.ROWS) & set(MATRIX), f"{_module.__name__} repeats rows"
+    MATRIX.update(_module.ROWS)
+
 assert all(len(outcomes) == len(ACTORS) for outcomes in MATRIX.values()), "every row needs one answer per actor"
-
-
-@dataclass
-class MatrixWorld:
-    world: object
-    objects: dict = field(default_factory=dict)
 
 
 def _own_token(mw: MatrixWorld, user) -> dict:
@@ -231,38 +188,29 @@ def _own_token(mw: MatrixWorld, user) -> dict:
     return {"pk": token.pk}
 
 
-def _pk_of(key: str) -> Callable[[MatrixWorld, object], dict]:
-    return lambda mw, user: {"pk": mw.objects[key].pk}
-
-
-@dataclass(frozen=True)
-class Target:
-    """What fills the URL, given the world and the acting user (None when anonymous), and whose it is:
-    "wdt" (the task force of every column but ``foreign``), "edt" (the foreign one) or None (a person's own)."""
-
-    kwargs: Callable[[MatrixWorld, object], dict]
-    task_force: str | None
-
-
 TARGETS: dict[str, Target] = {
     "own_task_force": Target(lambda mw, user: {"slug": mw.world.tf.slug}, "wdt"),
     "other_task_force": Target(lambda mw, user: {"slug": mw.world.other_tf.slug}, "edt"),
-    "own_partner_membership": Target(_pk_of("own_partner_membership"), "wdt"),
-    "other_partner_membership": Target(_pk_of("other_partner_membership"), "wdt"),
-    "inactive_own_membership": Target(_pk_of("inactive_own_membership"), "wdt"),
-    "other_task_force_membership": Target(_pk_of("other_task_force_membership"), "edt"),
+    "own_partner_membership": Target(pk_of("own_partner_membership"), "wdt"),
+    "other_partner_membership": Target(pk_of("other_partner_membership"), "wdt"),
+    "inactive_own_membership": Target(pk_of("inactive_own_membership"), "wdt"),
+    "other_task_force_membership": Target(pk_of("other_task_force_membership"), "edt"),
     "own_token": Target(_own_token, None),
-    "someone_elses_token": Target(_pk_of("someone_elses_token"), None),
-    "locked_user": Target(_pk_of("locked_user"), "wdt"),
-    "own_task_force_event": Target(_pk_of("own_task_force_event"), "wdt"),
-    "other_task_force_event": Target(_pk_of("other_task_force_event"), "edt"),
+    "someone_elses_token": Target(pk_of("someone_elses_token"), None),
+    "locked_user": Target(pk_of("locked_user"), "wdt"),
+    "own_task_force_event": Target(pk_of("own_task_force_event"), "wdt"),
+    "other_task_force_event": Target(pk_of("other_task_force_event"), "edt"),
     "own_partner": Target(lambda mw, user: {"pk": mw.world.receiving.pk}, "wdt"),
-    "inactive_partner": Target(_pk_of("inactive_partner"), "wdt"),
+    "inactive_partner": Target(pk_of("inactive_partner"), "wdt"),
     "other_task_force_partner": Target(lambda mw, user: {"pk": mw.world.foreign.pk}, "edt"),
-    "own_service": Target(_pk_of("own_service"), "wdt"),
-    "inactive_service": Target(_pk_of("inactive_service"), "wdt"),
-    "other_task_force_service": Target(_pk_of("other_task_force_service"), "edt"),
+    "own_service": Target(pk_of("own_service"), "wdt"),
+    "inactive_service": Target(pk_of("inactive_service"), "wdt"),
+    "other_task_force_service": Target(pk_of("other_task_force_service"), "edt"),
 }
+
+for _module in ROW_MODULES:
+    assert not set(_module.TARGETS) & set(TARGETS), f"{_module.__name__} repeats targets"
+    TARGETS.update(_module.TARGETS)
 
 URL_KWARGS_WITHOUT_TARGET = {"api-not-found": {"rest": "no-such-endpoint/"}}
 
@@ -308,7 +256,10 @@ def _build_objects(world) -> dict:
 @pytest.fixture(scope="module")
 def matrix_world(module_world):
     """The world and the objects the rows point at, built once; each test runs in a savepoint (``db``)."""
-    return MatrixWorld(world=module_world, objects=_build_objects(module_world))
+    objects = _build_objects(module_world)
+    for module in ROW_MODULES:
+        objects.update(module.build_objects(module_world))
+    return MatrixWorld(world=module_world, objects=objects)
 
 
 def _client(mw: MatrixWorld, user) -> Client:
@@ -330,6 +281,7 @@ def _rows_that_must_not_change() -> dict[str, int]:
         "tokens": ApiToken.objects.count(),
         "revoked tokens": ApiToken.objects.exclude(revoked_at=None).count(),
         "lockouts": AccessAttempt.objects.count(),
+        **{name: count() for module in ROW_MODULES for name, count in getattr(module, "COUNTS", {}).items()},
     }
 
 
@@ -353,8 +305,10 @@ def test_access(matrix_world, db, req: Req, actor: str, expected):
     if req.method == "GET":
         response = client.get(path)
     elif path.startswith("/api/"):
-        response = client.post(path, req.data or {}, content_type="application/json")
+        send = getattr(client, req.method.lower())
+        response = send(path, req.data or {}, content_type="application/json")
     else:
+        assert req.method == "POST", "pages take GET and POST only"
         response = client.post(path, req.data or {})
 
     if isinstance(expected, Redirect):
