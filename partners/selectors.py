@@ -200,3 +200,90 @@ def _id(pk) -> int:
     if not 1 <= value <= 2**63 - 1:
         raise Http404
     return value
+
+
+# --- Members and invitations ------------------------------------------------------------------------------
+
+
+def member_partner_get_for(*, actor: access.Actor, pk) -> Partner:
+    """The partner whose members are managed: 404 beyond the actor's directory; the right is the service's
+    (or the view's) to check, so inside the task force a missing right is a 403."""
+    return get_object_or_404(access.partners_visible_to(actor), pk=_id(pk))
+
+
+def partner_member_list_for(*, actor: access.Actor, partner: Partner) -> QuerySet[Membership]:
+    """A partner's members for its member page: active first, then by name and address, with their accounts."""
+    return (
+        access.memberships_visible_to(actor)
+        .filter(partner=partner)
+        .select_related("user")
+        .order_by("-active", "user__full_name", "user__email", "pk")
+    )
+
+
+def membership_get_for(*, actor: access.Actor, pk) -> Membership:
+    """One membership the actor can see (404 otherwise), ready for the member services."""
+    queryset = access.memberships_visible_to(actor).select_related("user", "partner", "task_force")
+    return get_object_or_404(queryset, pk=_id(pk))
+
+
+def invitation_list_for(*, actor: access.Actor, partner: Partner | None = None, status: str = "") -> QuerySet:
+    """Invitations the actor may manage, newest first; ``status`` is open, expired, accepted or revoked."""
+    queryset = access.invitations_visible_to(actor).select_related("partner", "invited_by")
+    if partner is not None:
+        queryset = queryset.filter(partner=partner)
+    if status:
+        queryset = queryset.filter(invitation_status_q(status))
+    return queryset.order_by("-created_at", "-pk")
+
+
+def invitation_status_q(status: str) -> Q:
+    from django.utils import timezone
+
+    now = timezone.now()
+    unused = Q(accepted_at=None, revoked_at=None)
+    return {
+        "open": unused & Q(expires_at__gt=now),
+        "expired": unused & Q(expires_at__lte=now),
+        "accepted": ~Q(accepted_at=None),
+        "revoked": ~Q(revoked_at=None),
+    }[status]
+
+
+def invitation_get_for(*, actor: access.Actor, pk):
+    """One invitation of the actor's task force (404 beyond it); whether they may manage it is a right (403)."""
+    from .models import Invitation
+
+    if not access.can_act(actor):
+        raise Http404
+    queryset = Invitation.objects.filter(task_force=actor.task_force).select_related("partner", "invited_by")
+    return get_object_or_404(queryset, pk=_id(pk))
+
+
+# --- Directory management -----------------------------------------------------------------------------
+
+
+def partner_services_for(*, actor: access.Actor, partner: Partner) -> QuerySet[Service]:
+    """A partner's services for its page: what the directory shows, plus its inactive services for the
+    partner's admins (to edit or reactivate them). Rows carry categories and languages."""
+    scope = access.services_manageable_or_visible_to(actor)
+    return _service_rows(service_filter(scope, partner=partner.pk))
+
+
+def service_get_for_management(*, actor: access.Actor, pk) -> Service:
+    """A service to edit, deactivate or reactivate: one the actor can see, or an inactive one of a partner
+    they administer; 404 beyond that (whether they may change it is the service function's question)."""
+    queryset = access.services_manageable_or_visible_to(actor).select_related("partner", "task_force")
+    return get_object_or_404(queryset.prefetch_related("categories", "languages"), pk=_id(pk))
+
+
+def partner_get_for_management(*, actor: access.Actor, pk) -> Partner:
+    """A partner to edit, deactivate or reactivate: one the actor can see (404 beyond that)."""
+    queryset = access.partners_visible_to(actor).select_related("task_force").prefetch_related("languages")
+    return get_object_or_404(queryset, pk=_id(pk))
+
+
+def taxonomy_term_choices_for(*, task_force: TaskForce, keep=()) -> QuerySet[TaxonomyTerm]:
+    """The categories a service of the task force may be given: its active terms, plus any it already has."""
+    keep_ids = [term.pk for term in keep]
+    return TaxonomyTerm.objects.filter(Q(active=True) | Q(pk__in=keep_ids), task_force=task_force).order_by("name")

@@ -253,3 +253,112 @@ def require(allowed: bool, message: str = "") -> None:
     """Raise PermissionDenied unless allowed; the handler records it in the audit trail."""
     if not allowed:
         raise PermissionDenied(message or "You do not have permission to do that.")
+
+
+# --- Members and invitations ------------------------------------------------------------------------
+#
+# Coordinators manage the members of every partner of their task force and grant any role; partner admins
+# manage their own partner's members up to their own role, never a coordinator's membership or role.
+
+
+def can_manage_members(actor: Actor, partner: Partner) -> bool:
+    """Invite, change roles, deactivate: coordinators anywhere in their task force, partner admins at home
+    (the same people who manage the partner)."""
+    return can_manage_partner(actor, partner)
+
+
+def roles_grantable_by(actor: Actor, partner: Partner) -> list[str]:
+    """The roles this actor may give (and take away) at this partner, lowest first."""
+    if not can_manage_members(actor, partner):
+        return []
+    ceiling = Role.COORDINATOR if actor.is_coordinator else Role.PARTNER_ADMIN
+    return [role for role, rank in ROLE_RANK.items() if rank <= ROLE_RANK[ceiling]]
+
+
+def can_grant_role(actor: Actor, partner: Partner, role: str) -> bool:
+    return role in roles_grantable_by(actor, partner)
+
+
+def can_manage_membership(actor: Actor, membership: Membership) -> bool:
+    """A partner admin cannot touch a membership above their ceiling (a coordinator's)."""
+    return can_grant_role(actor, membership.partner, membership.role)
+
+
+def can_view_invitations(actor: Actor) -> bool:
+    """The invitation list at all: coordinators, and partner admins (who see their partners' invitations)."""
+    return can_act(actor) and (actor.is_coordinator or Role.PARTNER_ADMIN in actor.roles)
+
+
+def invitations_visible_to(actor: Actor):
+    """Invitations of the task force for coordinators; of their own partners for partner admins; else none."""
+    from partners.models import Invitation
+
+    if not can_view_invitations(actor):
+        return Invitation.objects.none()
+    qs = Invitation.objects.filter(task_force=actor.task_force)
+    if actor.is_coordinator:
+        return qs
+    admin_partners = [m.partner_id for m in actor.memberships if m.role == Role.PARTNER_ADMIN]
+    return qs.filter(partner_id__in=admin_partners)
+
+
+# --- HSDS import and export -------------------------------------------------------------------------
+#
+# The issue asks for "a download button for coordinators": the export is the whole directory, inactive
+# partners included, which only coordinators see; importing rewrites the directory, a coordinator's job.
+
+
+def can_export_directory(actor: Actor) -> bool:
+    return can_act(actor) and actor.is_coordinator
+
+
+def can_import_directory(actor: Actor) -> bool:
+    return can_act(actor) and actor.is_coordinator
+
+
+def directory_imports_of_task_force(actor: Actor):
+    """The scope of HSDS imports (another task force's are a 404); reading them is ``can_import_directory``
+    (a 403 inside the task force)."""
+    from partners.models import DirectoryImport
+
+    if not can_act(actor):
+        return DirectoryImport.objects.none()
+    return DirectoryImport.objects.filter(task_force=actor.task_force)
+
+
+# --- Directory management
+#
+# Coordinators create partners, change their kind, deactivate and reactivate them, and manage every
+# partner's services; a partner admin edits the descriptive fields of their own partner and manages its
+# services. Deactivating never deletes: history keeps pointing at the row, the selectors hide it.
+
+
+def can_create_partner(actor: Actor) -> bool:
+    return can_act(actor) and actor.is_coordinator
+
+
+def can_edit_partner(actor: Actor, partner: Partner) -> bool:
+    """The descriptive fields (name, description, contact details, languages, logo)."""
+    return can_manage_partner(actor, partner)
+
+
+def can_change_partner_status(actor: Actor, partner: Partner) -> bool:
+    """Kind, deactivate, reactivate: what the partner is in the task force is the coordinators' call."""
+    return can_act(actor) and partner.task_force_id == actor.task_force.pk and actor.is_coordinator
+
+
+def can_manage_services_of(actor: Actor, partner: Partner) -> bool:
+    """Create, edit, deactivate and reactivate the partner's services."""
+    return can_manage_partner(actor, partner)
+
+
+def services_manageable_or_visible_to(actor: Actor) -> QuerySet[Service]:
+    """The directory's services, plus a partner admin's own partners' inactive services: they must find
+    those again to edit or reactivate them (the read pages still hide them from everyone else)."""
+    qs = services_visible_to(actor)
+    if not can_act(actor) or actor.is_coordinator:
+        return qs
+    admin_partners = [m.partner_id for m in actor.memberships if m.role == Role.PARTNER_ADMIN]
+    if not admin_partners:
+        return qs
+    return qs | Service.objects.filter(task_force=actor.task_force, partner_id__in=admin_partners)

@@ -13,6 +13,8 @@ from partners.api import (
     TaskForceViewSet,
     TaxonomyTermViewSet,
 )
+from partners.hsds.api import DirectoryExportView, DirectoryImportViewSet
+from partners.member_api import InvitationViewSet
 
 from .api import not_found
 from .audit_api import AuditEventViewSet
@@ -22,6 +24,7 @@ router.include_root_view = False
 router.register("me", MeViewSet, basename="me")
 router.register("task-forces", TaskForceViewSet, basename="task-force")
 router.register("memberships", MembershipViewSet, basename="membership")
+router.register("invitations", InvitationViewSet, basename="invitation")
 router.register("partners", PartnerViewSet, basename="partner")
 router.register("services", ServiceViewSet, basename="service")
 router.register("taxonomy", TaxonomyTermViewSet, basename="taxonomy-term")
@@ -29,10 +32,12 @@ router.register("languages", LanguageViewSet, basename="language")
 router.register("tokens", ApiTokenViewSet, basename="token")
 router.register("lockouts", LockoutViewSet, basename="lockout")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
+router.register("hsds/imports", DirectoryImportViewSet, basename="hsds-import")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("hsds/export/", DirectoryExportView.as_view(), name="hsds-export"),
     path("", include(router.urls)),
     # Last: anything else under /api/v1/ is a JSON 404 (and a missing trailing slash is named, not redirected).
     re_path(r"^(?P<rest>.*)$", not_found, name="api-not-found"),

@@ -12,6 +12,7 @@ class AuditAction(models.TextChoices):
     CHANGED = "changed", _("changed")
     DELETED = "deleted", _("deleted")
     EXPORTED = "exported", _("exported")
+    IMPORTED = "imported", _("imported")
     LOGGED_IN = "logged_in", _("logged in")
     LOGGED_OUT = "logged_out", _("logged out")
     LOGIN_FAILED = "login_failed", _("login failed")

@@ -141,12 +141,18 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
+# Task modules that autodiscovery (``<app>.tasks`` only) does not find, being one level down in their app.
+CELERY_IMPORTS = ["partners.hsds.tasks"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "disable-dormant-accounts": {
         "task": "accounts.tasks.disable_dormant_accounts",
         "schedule": timedelta(hours=24),
+    },
+    "purge-directory-import-files": {
+        "task": "partners.hsds.tasks.purge_directory_import_files",
+        "schedule": timedelta(hours=1),
     },
 }
 
@@ -224,6 +230,8 @@ PSN_IDLE_TIMEOUT = env.int("PSN_IDLE_TIMEOUT_SECONDS", default=30 * 60)
 PSN_IDLE_WARNING = env.int("PSN_IDLE_WARNING_SECONDS", default=2 * 60)
 PSN_SESSION_MAX_AGE = env.int("PSN_SESSION_MAX_AGE_SECONDS", default=12 * 60 * 60)
 PSN_DORMANT_DAYS = env.int("PSN_DORMANT_DAYS", default=90)
+# Days an emailed invitation link (partners/members.py) stays valid.
+PSN_INVITATION_DAYS = env.int("PSN_INVITATION_DAYS", default=7)
 
 AXES_FAILURE_LIMIT = PSN_LOCKOUT_FAILURES
 AXES_COOLOFF_TIME = None  # locked until a partner admin, coordinator or site admin releases it
@@ -318,6 +326,13 @@ WHITENOISE_USE_FINDERS = DEBUG
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# HSDS directory import (partners/hsds/reader/): the largest upload, and what a zip may unpack to.
+PSN_HSDS_MAX_UPLOAD_BYTES = env.int("PSN_HSDS_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
+PSN_HSDS_ZIP_MAX_UNCOMPRESSED_BYTES = env.int("PSN_HSDS_ZIP_MAX_UNCOMPRESSED_BYTES", default=200 * 1024 * 1024)
+PSN_HSDS_ZIP_MAX_RATIO = env.int("PSN_HSDS_ZIP_MAX_RATIO", default=100)
+PSN_HSDS_ZIP_MAX_MEMBERS = env.int("PSN_HSDS_ZIP_MAX_MEMBERS", default=100)
+# Uploads up to this size are imported during the request; larger ones by a Celery worker, with progress.
+PSN_HSDS_INLINE_MAX_BYTES = env.int("PSN_HSDS_INLINE_MAX_BYTES", default=256 * 1024)
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
