@@ -71,9 +71,5 @@ deploy-check: $(STAMP) ## manage.py check --deploy with production settings, war
 		ALLOWED_HOSTS=psn.example.org CSRF_TRUSTED_ORIGINS=https://psn.example.org \
 		$(PY) manage.py check --deploy --fail-level WARNING
 
-bench: $(STAMP) ## Run the benchmarks (bench/run.py)
-	@if [ -f bench/run.py ]; then \
-		$(PY) bench/run.py; \
-	else \
-		echo "No benchmarks yet: bench/run.py arrives with the performance issue. Nothing was measured."; \
-	fi
+bench: $(STAMP) ## Run the benchmarks on the local PostgreSQL, write bench/results.md (BENCH_ARGS='--requests 20')
+	$(PY) bench/run.py $(BENCH_ARGS)

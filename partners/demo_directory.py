@@ -4,7 +4,13 @@ Everything here is invented (names, addresses, 555-01xx phone numbers, example.o
 ``build_directory()`` from a fixed random seed, so every run produces the same directory whatever the database
 holds. ``seed_directory()`` writes it: it creates only what is missing (partners by name, services, locations
 and contacts by name within their partner) and fills in blank partner fields, never overwriting edits.
+
+Two sizes (``SCALES``): ``small``, the 52 hand-written partners and their 204 services, and ``full``, 150 partners
+and 3,000 services, the extra ones generated from word lists (``_generated_partners``). Any ``Scale`` works (the
+tests use a smaller one); bigger scales are written in batches of ``BATCH`` rows, a few statements per table.
 """
+
+from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
@@ -16,6 +22,8 @@ from .models import Contact, Language, Location, Partner, PartnerKind, Service, 
 from .taxonomy import LANGUAGES
 
 SEED = 20260816
+# Rows per INSERT: a few hundred kilobytes of SQL at most, whatever the scale.
+BATCH = 1000
 
 K = PartnerKind
 
@@ -932,8 +940,9 @@ def _coordinate(rng: random.Random, centre: float) -> Decimal:
     return Decimal(f"{centre + rng.uniform(-0.12, 0.12):.6f}")
 
 
-def build_directory() -> list[PartnerSpec]:
-    """The whole demo directory, the same on every call (a fixed seed; no database access)."""
+def build_directory(scale: Scale | None = None) -> list[PartnerSpec]:
+    """The whole demo directory at ``scale`` (default: the hand-written one, SMALL), the same on every call (fixed
+    seeds; no database access)."""
     rng = random.Random(SEED)  # noqa: S311 - demo data, not security
     specs = []
     for index, row in enumerate(PARTNERS):
@@ -1004,6 +1013,8 @@ def build_directory() -> list[PartnerSpec]:
                 )
             )
         specs.append(spec)
+    if scale is not None and (scale.partners > SMALL.partners or scale.services > SMALL.services):
+        specs += _generated_partners(scale, {spec.name for spec in specs}, len(specs))
     return specs
 
 
@@ -1013,14 +1024,352 @@ def _two_people(rng: random.Random) -> list[tuple[str, str]]:
     return list(zip(firsts, lasts, strict=True))
 
 
-def seed_directory(task_force: TaskForce) -> dict[str, int]:
-    """Write the demo directory into ``task_force``; returns how many rows of each kind were created.
+# --- The full-scale directory (seed_demo --scale full) ------------------------------------------------
+#
+# Beyond the hand-written partners above, generated ones: names, descriptions and sites are combinations of the
+# word lists below (neighbourhoods, suburbs and counties around Kansas City, and a few kinds of organisation per
+# partner kind), services are the templates of SERVICES offered at one or more sites. Drawn from their own seeded
+# random generator, so the hand-written directory is the same at every scale.
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How big a directory to build: the hand-written partners, then generated ones up to these totals."""
+
+    partners: int
+    services: int
+
+
+SMALL = Scale(partners=len(PARTNERS), services=sum(row[-1] for row in PARTNERS))
+FULL = Scale(partners=150, services=3000)
+SCALES = {"small": SMALL, "full": FULL}
+
+# Kansas City neighbourhoods (name, ZIP).
+NEIGHBOURHOODS = [
+    ("Westport", "64111"), ("Brookside", "64113"), ("Waldo", "64114"), ("Hyde Park", "64111"),
+    ("Ivanhoe", "64127"), ("Santa Fe", "64130"), ("Blue Valley", "64126"), ("Columbus Park", "64106"),
+    ("Pendleton Heights", "64124"), ("Sheffield", "64125"), ("Midtown", "64111"), ("Volker", "64111"),
+    ("Squier Park", "64109"), ("Manheim Park", "64110"), ("Linwood", "64109"), ("18th and Vine", "64108"),
+    ("Beacon Hill", "64108"), ("Martin City", "64145"), ("Red Bridge", "64131"), ("Swope Park", "64132"),
+    ("Ruskin Heights", "64134"), ("Hickman Mills", "64134"), ("Leeds", "64129"), ("Lykins", "64123"),
+    ("Scarritt", "64124"), ("Indian Mound", "64123"), ("Washington Wheatley", "64127"), ("Oak Park", "64130"),
+    ("Town Fork Creek", "64130"), ("Palestine", "64128"), ("Marlborough", "64131"), ("Dunbar", "64128"),
+    ("Longfellow", "64109"), ("Northland", "64118"), ("Crossroads", "64108"), ("River Market", "64105"),
+]  # fmt: skip
+
+# Cities and towns around Kansas City (name, ZIP, county).
+TOWNS = [
+    ("Gladstone", "64118", "Clay"), ("North Kansas City", "64116", "Clay"), ("Riverside", "64150", "Platte"),
+    ("Parkville", "64152", "Platte"), ("Liberty", "64068", "Clay"), ("Sugar Creek", "64054", "Jackson"),
+    ("Blue Springs", "64014", "Jackson"), ("Lee's Summit", "64063", "Jackson"), ("Belton", "64012", "Cass"),
+    ("Grain Valley", "64029", "Jackson"), ("Raytown", "64133", "Jackson"), ("Grandview", "64030", "Jackson"),
+    ("Independence", "64055", "Jackson"), ("Kearney", "64060", "Clay"), ("Smithville", "64089", "Clay"),
+    ("Excelsior Springs", "64024", "Clay"), ("Pleasant Hill", "64080", "Cass"), ("Oak Grove", "64075", "Jackson"),
+    ("Raymore", "64083", "Cass"), ("Platte City", "64079", "Platte"), ("Peculiar", "64078", "Cass"),
+]  # fmt: skip
+
+# Counties of the district near Kansas City and their seats (county, seat, ZIP).
+COUNTIES = [
+    ("Jackson", "Independence", "64050"), ("Clay", "Liberty", "64068"), ("Platte", "Platte City", "64079"),
+    ("Cass", "Harrisonville", "64701"), ("Lafayette", "Lexington", "64067"), ("Ray", "Richmond", "64085"),
+    ("Clinton", "Plattsburg", "64477"), ("Johnson", "Warrensburg", "64093"), ("Bates", "Butler", "64730"),
+]  # fmt: skip
+
+STREETS = [
+    "Troost Ave", "Prospect Ave", "Main St", "Broadway Blvd", "Independence Ave", "E 39th St", "Gregory Blvd",
+    "Blue Ridge Blvd", "Noland Rd", "N Oak Trafficway", "Linwood Blvd", "Swope Pkwy", "Wornall Rd", "Truman Rd",
+    "E 63rd St", "Bannister Rd", "Red Bridge Rd", "NE Vivion Rd", "NW Barry Rd", "NE Antioch Rd", "E 31st St",
+    "Paseo Blvd", "Van Brunt Blvd", "Benton Blvd", "Holmes Rd", "E 75th St", "State Line Rd", "Gillham Rd",
+]  # fmt: skip
+
+# Generated partners by kind: (name pattern, what fills it, focus codes, description). The pattern's {place} is a
+# neighbourhood or a town, {hood} a neighbourhood, {town} a town, {county} a county.
+ORGANISATIONS: dict[str, list[tuple[str, str, list[str], str]]] = {
+    K.LAW_ENFORCEMENT: [
+        ("{town} Police Department", "town", ["PSN-VS", "PSN-YTH"],
+         "The police department of {town}, with a victim services officer and a youth outreach unit."),
+        ("{county} County Sheriff's Office", "county", ["PSN-REN", "PSN-VS"],
+         "The sheriff of {county} County, running the county jail's reentry desk and a victim notification line."),
+        ("KCPD {hood} Community Action Team", "hood", ["PSN-OUT", "PSN-VS"],
+         "Officers assigned to {hood} who work with residents and outreach workers on the blocks most affected."),
+    ],
+    K.PROSECUTION: [
+        ("{county} County Prosecuting Attorney's Office", "county", ["PSN-VS", "PSN-SUD"],
+         "Prosecutes state crimes in {county} County and runs a victim advocate program and a treatment court."),
+        ("{town} Municipal Prosecutor's Office", "town", ["PSN-VS", "PSN-LEG"],
+         "Prosecutes ordinance violations in {town} and offers a diversion docket for first offences."),
+    ],
+    K.COMMUNITY: [
+        ("{hood} Neighborhood Association", "hood", ["PSN-MEN", "PSN-YTH", "PSN-FOOD"],
+         "Residents of {hood} organising block walks, clean-ups, youth nights and a monthly resource fair."),
+        ("{hood} Block Club Network", "hood", ["PSN-YTH", "PSN-MEN"],
+         "Block captains across {hood} who look out for neighbours and run summer activities for children."),
+        ("{place} Residents for Peace", "place", ["PSN-OUT", "PSN-MEN", "PSN-VS"],
+         "Neighbours in {place} who hold vigils, walk hot spots and connect families hurt by violence to help."),
+        ("{place} Youth Alliance", "place", ["PSN-YTH", "PSN-EDU", "PSN-MEN"],
+         "Young people and adult allies in {place} running leadership programs, tutoring and a summer league."),
+        ("{place} Community Coalition", "place", ["PSN-FOOD", "PSN-FAM", "PSN-BEN"],
+         "A resident-led coalition in {place} with a food pantry, family events and help with benefits."),
+    ],
+    K.SERVICE_PROVIDER: [
+        ("{place} Family Resource Center", "place", ["PSN-FAM", "PSN-BEN", "PSN-FIN", "PSN-FOOD"],
+         "A family resource centre for {place}: parenting support, benefits help and emergency assistance."),
+        ("{place} Workforce Partners", "place", ["PSN-EMP", "PSN-EDU", "PSN-TRN", "PSN-ID"],
+         "Job training, certifications and fair-chance placement for job seekers in and around {place}."),
+        ("{place} Recovery Services", "place", ["PSN-SUD", "PSN-MH", "PSN-HOU"],
+         "Substance use treatment, counselling and recovery housing with peer coaches, based in {place}."),
+        ("{place} Housing Partnership", "place", ["PSN-HOU", "PSN-REL", "PSN-BEN", "PSN-FIN"],
+         "Shelter, rapid rehousing and rental help for households in {place} at risk of losing their home."),
+        ("{place} Counseling Center", "place", ["PSN-MH", "PSN-FAM", "PSN-VS"],
+         "Trauma-informed counselling for adults, young people and families in {place}, on a sliding fee scale."),
+        ("{place} Reentry Network", "place", ["PSN-REN", "PSN-ID", "PSN-EMP", "PSN-HOU", "PSN-TRN"],
+         "Support for people coming home to {place} from prison or jail, from the day of release onward."),
+        ("{place} Community Health Clinic", "place", ["PSN-HLT", "PSN-MH", "PSN-SUD", "PSN-BEN"],
+         "A community clinic in {place} with primary care, behavioural health and help enrolling in coverage."),
+        ("{place} Legal Clinic", "place", ["PSN-LEG", "PSN-ID", "PSN-BEN"],
+         "Free civil legal help for residents of {place}: expungement, licences, housing and family law."),
+        ("{place} Learning Center", "place", ["PSN-EDU", "PSN-EMP", "PSN-YTH"],
+         "Adult education, HiSET classes, English classes and tutoring for young people in {place}."),
+        ("{place} Youth Services", "place", ["PSN-YTH", "PSN-MEN", "PSN-EDU", "PSN-TAT"],
+         "After-school programs, mentoring and paid work for young people in {place}, and a fresh-start clinic."),
+        ("{place} Victim Support Services", "place", ["PSN-VS", "PSN-REL", "PSN-MH", "PSN-LEG"],
+         "Advocates for victims of violent crime in {place}: crisis support, safety planning and court help."),
+    ],
+    K.FAITH_BASED: [
+        ("{hood} Baptist Church Outreach Ministry", "hood", ["PSN-FOOD", "PSN-MEN", "PSN-REN"],
+         "A congregation in {hood} with a food pantry, mentors for young men and a reentry welcome team."),
+        ("{place} Interfaith Alliance", "place", ["PSN-FOOD", "PSN-FIN", "PSN-HOU"],
+         "Churches, mosques and synagogues of {place} sharing emergency help, a winter shelter and meals."),
+        ("{place} Islamic Center Community Services", "place", ["PSN-FOOD", "PSN-BEN", "PSN-FAM"],
+         "A mosque's community services in {place}: food boxes, benefits help and family support."),
+        ("{hood} Methodist Church Community Ministries", "hood", ["PSN-YTH", "PSN-FOOD", "PSN-MH"],
+         "A church in {hood} running a youth night, hot meals and a grief support circle."),
+        ("{place} Catholic Charities Outreach", "place", ["PSN-HOU", "PSN-FIN", "PSN-FAM", "PSN-FOOD"],
+         "Emergency assistance, rent help and family services from the parishes of {place}."),
+    ],
+    K.RESEARCH: [
+        ("{place} Community Safety Research Project (fictional)", "place", [],
+         "Researchers who study violence and what reduces it in {place}, and share maps with the task force."),
+    ],
+    K.GOVERNMENT: [
+        ("{town} Parks and Recreation", "town", ["PSN-YTH", "PSN-EDU"],
+         "The city of {town}'s community centres, summer camps, sports leagues and teen programs."),
+        ("{county} County Health Department", "county", ["PSN-HLT", "PSN-MH", "PSN-SUD"],
+         "Public health for {county} County: clinics, harm reduction, and a violence prevention program."),
+        ("{county} County Juvenile Office", "county", ["PSN-YTH", "PSN-FAM", "PSN-MEN"],
+         "Juvenile officers of {county} County, with diversion, family support and mentoring for young people."),
+        ("{town} Municipal Court Diversion Program", "town", ["PSN-REN", "PSN-SUD", "PSN-LEG"],
+         "A diversion program of the {town} municipal court linking defendants to treatment and legal help."),
+        ("{town} Neighborhood Services Department", "town", ["PSN-BEN", "PSN-FOOD", "PSN-HOU"],
+         "The city of {town}'s help for residents: utility assistance, home repair and food programs."),
+    ],
+    K.OTHER: [
+        ("{place} Business Alliance", "place", ["PSN-EMP"],
+         "Employers of {place} who hire people with a record and mentor them on the job."),
+        ("{place} Arts Collective", "place", ["PSN-YTH", "PSN-EDU"],
+         "Artists in {place} teaching music, film and murals to young people."),
+        ("{place} Community Foundation", "place", ["PSN-FIN", "PSN-FAM"],
+         "A community foundation making small emergency grants to families in {place}."),
+        ("{place} Volunteer Corps", "place", ["PSN-FOOD", "PSN-TRN"],
+         "Volunteers in {place} who deliver groceries and drive neighbours to appointments."),
+    ],
+}  # fmt: skip
+
+# How often each kind comes among the generated partners, and how many services (relative) it offers.
+KIND_MIX = {
+    K.SERVICE_PROVIDER: (40, 10),
+    K.COMMUNITY: (18, 4),
+    K.FAITH_BASED: (14, 4),
+    K.GOVERNMENT: (8, 4),
+    K.LAW_ENFORCEMENT: (6, 1),
+    K.OTHER: (6, 2),
+    K.PROSECUTION: (3, 1),
+    K.RESEARCH: (3, 0),
+}
+
+OTHER_LANGUAGES = ["vi", "so", "ar", "sw", "my", "ne", "fr", "zh", "am", "ti", "ps", "fa", "ru", "uk", "ht", "ko"]
+
+
+def _kind_sequence(count: int) -> list[str]:
+    """``count`` kinds in the proportions of KIND_MIX, interleaved (smooth weighted round robin), so that even a
+    short prefix holds every kind."""
+    weights = {kind: share for kind, (share, _) in KIND_MIX.items()}
+    total = sum(weights.values())
+    current = dict.fromkeys(weights, 0)
+    kinds = []
+    for _ in range(count):
+        for kind, weight in weights.items():
+            current[kind] += weight
+        best = max(current, key=current.__getitem__)
+        current[best] -= total
+        kinds.append(best)
+    return kinds
+
+
+def _split(total: int, weights: list[float]) -> list[int]:
+    """``total`` split in proportion to ``weights``, in whole numbers adding up to ``total`` (largest remainder)."""
+    if total <= 0 or not any(weights):
+        return [0] * len(weights)
+    scale = total / sum(weights)
+    shares = [weight * scale for weight in weights]
+    counts = [int(share) for share in shares]
+    by_remainder = sorted(range(len(weights)), key=lambda i: (counts[i] - shares[i], i))
+    for i in by_remainder[: total - sum(counts)]:
+        counts[i] += 1
+    return counts
+
+
+def _place(rng: random.Random, pool: str) -> dict[str, str]:
+    """Values for a name pattern and the partner's home: its place, city and ZIP."""
+    if pool == "county":
+        county, seat, zip_code = rng.choice(COUNTIES)
+        return {"county": county, "place": f"{county} County", "city": seat, "zip": zip_code}
+    if pool == "town" or (pool == "place" and rng.random() < 0.35):
+        town, zip_code, _county = rng.choice(TOWNS)
+        return {"town": town, "place": town, "city": town, "zip": zip_code}
+    hood, zip_code = rng.choice(NEIGHBOURHOODS)
+    return {"hood": hood, "place": hood, "city": "Kansas City", "zip": zip_code}
+
+
+def _sites(rng: random.Random, home: dict[str, str], count: int) -> list[tuple[str, str, str]]:
+    """``count`` distinct places (name, city, ZIP) where a partner works, its home first."""
+    sites = [(home["place"], home["city"], home["zip"])]
+    others = [(hood, "Kansas City", zip_code) for hood, zip_code in NEIGHBOURHOODS]
+    others += [(town, town, zip_code) for town, zip_code, _ in TOWNS]
+    for site in rng.sample(others, len(others)):
+        if len(sites) >= count:
+            break
+        if site[0] != home["place"]:
+            sites.append(site)
+    return sites
+
+
+def _generated_partners(scale: Scale, taken: set[str], first_index: int) -> list[PartnerSpec]:
+    """The partners beyond the hand-written ones, with services up to ``scale.services`` in all."""
+    extra_partners = max(scale.partners - SMALL.partners, 0)
+    extra_services = max(scale.services - SMALL.services, 0)
+    if extra_services and not extra_partners:
+        raise ValueError("More services than the hand-written directory needs more partners too.")
+    rng = random.Random(SEED + 1)  # noqa: S311 - demo data, not security
+    kinds = _kind_sequence(extra_partners)
+    weights = [KIND_MIX[kind][1] * rng.uniform(0.6, 1.4) for kind in kinds]
+    service_counts = _split(extra_services, weights)
+    if extra_services and sum(service_counts) != extra_services:  # only research partners: none offer services
+        raise ValueError("These partners offer no services.")
+    specs = []
+    for offset, (kind, n_services) in enumerate(zip(kinds, service_counts, strict=True)):
+        for _attempt in range(1000):
+            pattern, pool, focus, description = rng.choice(ORGANISATIONS[kind])
+            home = _place(rng, pool)
+            name = pattern.format(**home)
+            if name not in taken:
+                break
+        else:  # pragma: no cover - the word lists hold thousands of names
+            raise ValueError(f"Not enough distinct names for {extra_partners} generated partners.")
+        taken.add(name)
+        spec = _generated_partner(rng, first_index + offset, name, kind, description.format(**home), home)
+        _add_services(rng, spec, home, focus, n_services)
+        specs.append(spec)
+    return specs
+
+
+def _generated_partner(
+    rng: random.Random, index: int, name: str, kind: str, description: str, home: dict[str, str]
+) -> PartnerSpec:
+    domain = slugify(name.replace("'", ""))[:40].strip("-") + ".example.org"
+    languages = ["en"]
+    if rng.random() < 0.6:
+        languages.append("es")
+    languages += rng.sample(OTHER_LANGUAGES, rng.choice([0, 0, 0, 1, 1, 2, 3]))
+    if rng.random() < 0.05:
+        languages.append("asl")
+    spec = PartnerSpec(
+        name=name,
+        kind=kind,
+        description=description,
+        address_1=_street(rng),
+        city=home["city"],
+        postal_code=home["zip"],
+        phone=f"(816) 555-01{index % 100:02d}",
+        email=f"info@{domain}",
+        website=f"https://{domain}/",
+        service_area=home["place"],
+        languages=languages,
+    )
+    for first, last in _two_people(rng):
+        spec.contacts.append(
+            ContactSpec(
+                name=f"{first} {last}",
+                title=rng.choice(TITLES[kind]),
+                email=f"{first.lower()}.{last.lower()}@{domain}",
+                phone=_phone(rng),
+            )
+        )
+    return spec
+
+
+def _add_services(rng: random.Random, spec: PartnerSpec, home: dict[str, str], focus: list[str], count: int) -> None:
+    """``count`` services for a generated partner: its focus's service templates, at as many sites as it takes
+    (each template once per site; the site's name is in the service's name when there are several)."""
+    if not count or not focus:
+        return
+    templates = [(code, name, text) for code in focus for name, text in SERVICES[code]]
+    rng.shuffle(templates)
+    sites = _sites(rng, home, -(-count // len(templates)) + (1 if rng.random() < 0.3 else 0))
+    domain = spec.website.removeprefix("https://").rstrip("/")
+    extra = [lang for lang in spec.languages if lang != "en"]
+    at_site: dict[str, list[str]] = {site[0]: [] for site in sites}
+    for i in range(count):
+        code, template, text = templates[i % len(templates)]
+        site = sites[i // len(templates)][0]
+        service_name = f"{template} ({site})" if len(sites) > 1 else template
+        others = [c for c in focus if c != code]
+        contact = rng.choice(spec.contacts)
+        spec.services.append(
+            ServiceSpec(
+                name=service_name,
+                description=f"{text} Offered in {site}.",
+                categories=[code, rng.choice(others)] if others and rng.random() < 0.35 else [code],
+                eligibility=rng.choice(ELIGIBILITY),
+                capacity=rng.choice(CAPACITIES),
+                accepting_referrals=rng.random() < 0.85,
+                languages=["en", *rng.sample(extra, rng.randint(0, len(extra)))],
+                hours=rng.choice(HOURS),
+                contact_name=contact.name,
+                contact_phone=contact.phone,
+                contact_email=contact.email,
+                url=f"https://{domain}/services/{slugify(service_name)}/",
+            )
+        )
+        at_site[site].append(service_name)
+    for place, city, zip_code in sites:
+        if at_site[place]:
+            spec.locations.append(
+                LocationSpec(
+                    name=f"{spec.name} – {place}" if len(sites) > 1 else f"{spec.name} main site",
+                    address_1=spec.address_1 if place == home["place"] else _street(rng),
+                    city=city,
+                    postal_code=zip_code,
+                    latitude=_coordinate(rng, KC_LATITUDE),
+                    longitude=_coordinate(rng, KC_LONGITUDE),
+                    services=at_site[place],
+                )
+            )
+
+
+def _street(rng: random.Random) -> str:
+    return f"{rng.randrange(100, 9900)} {rng.choice(STREETS)}"
+
+
+def seed_directory(task_force: TaskForce, scale: Scale | None = None) -> dict[str, int]:
+    """Write the demo directory at ``scale`` (default: small) into ``task_force``; returns how many rows of each
+    kind were created.
 
     Call inside a transaction. Existing rows are matched by name (within the task force or the partner) and
     left as they are, except that blank partner fields are filled in; many-to-many links (languages,
     categories, service locations) are added only to rows created by this call.
     """
-    specs = build_directory()
+    specs = build_directory(scale)
     _ensure_languages()
     languages = dict(Language.objects.values_list("code", "pk"))
     terms = dict(TaxonomyTerm.objects.filter(task_force=task_force).values_list("code", "pk"))
@@ -1039,9 +1388,9 @@ def seed_directory(task_force: TaskForce) -> dict[str, int]:
             for key, value in blanks.items():
                 setattr(partner, key, value)
             changed.append(partner)
-    Partner.objects.bulk_create(new_partners)
+    Partner.objects.bulk_create(new_partners, batch_size=BATCH)
     if changed:
-        Partner.objects.bulk_update(changed, [k for k in specs[0].fields if k != "kind"])
+        Partner.objects.bulk_update(changed, [k for k in specs[0].fields if k != "kind"], batch_size=BATCH)
     created["partners"] = len(new_partners)
     partners = dict(Partner.objects.filter(task_force=task_force).values_list("name", "pk"))
     with_languages = set(
@@ -1053,7 +1402,8 @@ def seed_directory(task_force: TaskForce) -> dict[str, int]:
             for spec in specs
             if partners[spec.name] not in with_languages
             for code in spec.languages
-        ]
+        ],
+        batch_size=BATCH,
     )
 
     # Services, with their categories and languages.
@@ -1081,7 +1431,7 @@ def seed_directory(task_force: TaskForce) -> dict[str, int]:
                 )
             )
             new_specs[(partner_id, s.name)] = s
-    Service.objects.bulk_create(new_services)
+    Service.objects.bulk_create(new_services, batch_size=BATCH)
     created["services"] = len(new_services)
     service_ids = {
         (partner_id, name): pk
@@ -1095,14 +1445,16 @@ def seed_directory(task_force: TaskForce) -> dict[str, int]:
             for key, s in new_specs.items()
             for code in s.categories
             if code in terms
-        ]
+        ],
+        batch_size=BATCH,
     )
     Service.languages.through.objects.bulk_create(
         [
             Service.languages.through(service_id=service_ids[key], language_id=languages[code])
             for key, s in new_specs.items()
             for code in s.languages
-        ]
+        ],
+        batch_size=BATCH,
     )
 
     # Locations, linked to their partner's services.
@@ -1125,7 +1477,7 @@ def seed_directory(task_force: TaskForce) -> dict[str, int]:
                         longitude=loc.longitude,
                     )
                 )
-    Location.objects.bulk_create(new_locations)
+    Location.objects.bulk_create(new_locations, batch_size=BATCH)
     created["locations"] = len(new_locations)
     new_location_keys = {(loc.partner_id, loc.name) for loc in new_locations}
     location_ids = {
@@ -1147,7 +1499,7 @@ def seed_directory(task_force: TaskForce) -> dict[str, int]:
                             location_id=location_ids[(partner_id, loc.name)], service_id=service_ids[key]
                         )
                     )
-    Location.services.through.objects.bulk_create(links, ignore_conflicts=True)
+    Location.services.through.objects.bulk_create(links, ignore_conflicts=True, batch_size=BATCH)
 
     # Contacts.
     existing_contacts = set(Contact.objects.filter(task_force=task_force).values_list("partner_id", "name"))
@@ -1164,7 +1516,7 @@ def seed_directory(task_force: TaskForce) -> dict[str, int]:
         for c in spec.contacts
         if (partners[spec.name], c.name) not in existing_contacts
     ]
-    Contact.objects.bulk_create(new_contacts)
+    Contact.objects.bulk_create(new_contacts, batch_size=BATCH)
     created["contacts"] = len(new_contacts)
     return created
 

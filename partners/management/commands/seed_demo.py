@@ -1,6 +1,10 @@
 """Demo data for the embedded run: the Western District of Missouri task force, its directory (fictional
 partners of every kind around Kansas City, their services, locations and contacts: partners/demo_directory.py)
-and one account per role. Idempotent: running it again changes nothing but re-activating demo accounts."""
+and one account per role. Idempotent: running it again changes nothing but re-activating demo accounts.
+
+``--scale full`` makes the directory 150 partners and 3,000 services (for load tests and the benchmark, bench/);
+written in bulk, in one transaction, in a few seconds. ``--scale small`` after ``full`` leaves the extra rows
+(it only adds what is missing, never deletes); start from an empty database to go back to the small directory."""
 
 import os
 import secrets
@@ -9,10 +13,10 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 
-from partners.demo_directory import seed_directory
-from partners.models import Membership, Partner, PartnerKind, Role, TaskForce
+from partners.demo_directory import SCALES, seed_directory
+from partners.models import Contact, Location, Membership, Partner, PartnerKind, Role, Service, TaskForce
 from partners.services import taxonomy_seed
 
 DEMO_DOMAIN = "wdmo.example.org"
@@ -33,6 +37,18 @@ DEMO_ACCOUNTS = [
 ]
 
 
+def _analyze_directory() -> None:
+    """Fresh planner statistics after a bulk load, on PostgreSQL. Until autovacuum gets to them the planner takes
+    the 3,000 services of the full scale for a handful and the directory search picks nested loops: 130 ms
+    instead of 27 ms in the database (bench/results.md)."""
+    if connection.vendor != "postgresql":
+        return
+    models = [Partner, Partner.languages.through, Service, Service.categories.through, Service.languages.through]
+    models += [Location, Location.services.through, Contact]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models))
+
+
 def demo_password() -> str:
     """PSN_DEMO_PASSWORD, else the one kept in var/demo_password, else a new random one saved there."""
     if os.environ.get("PSN_DEMO_PASSWORD"):
@@ -50,7 +66,12 @@ class Command(BaseCommand):
     help = "Create (or refresh) the demo task force 'wdmo' with its partner directory and one account per role."
 
     def add_arguments(self, parser):
-        parser.add_argument("--scale", choices=["small"], default="small", help="size of the demo data")
+        parser.add_argument(
+            "--scale",
+            choices=list(SCALES),
+            default="small",
+            help="size of the directory: small (52 partners, 204 services) or full (150 partners, 3,000 services)",
+        )
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -62,7 +83,9 @@ class Command(BaseCommand):
         wdmo, edmo = task_forces["wdmo"], task_forces["edmo"]
         for task_force in task_forces.values():
             taxonomy_seed(task_force=task_force)
-        seed_directory(wdmo)
+        created = seed_directory(wdmo, SCALES[options["scale"]])
+        if any(created.values()):
+            _analyze_directory()
         partners = {p.name: p for p in Partner.objects.filter(task_force=wdmo)}
         edmo_usao, _ = Partner.objects.get_or_create(
             task_force=edmo, name="U.S. Attorney's Office, E.D. Mo.", defaults={"kind": PartnerKind.PROSECUTION}
