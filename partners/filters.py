@@ -41,6 +41,7 @@ class _DirectoryFilter(django_filters.FilterSet):
         # The categories of the actor's task force only: another task force's codes are not valid choices.
         actor = getattr(request, "actor", None) if request is not None else None
         task_force = getattr(actor, "task_force", None)
+        self._task_force_id = task_force.pk if task_force is not None else None
         terms = TaxonomyTerm.objects.filter(task_force=task_force) if task_force is not None else None
         # Read once per request: validating a value and drawing the form both go through the choices.
         self.filters["category"].extra["choices"] = functools.cache(
@@ -64,7 +65,7 @@ class PartnerFilter(_DirectoryFilter):
         fields = ["q", "kind", "category", "language", "active"]
 
     def filter_queryset(self, queryset):
-        return partner_filter(queryset, **self._values())
+        return partner_filter(queryset, task_force_id=self._task_force_id, **self._values())
 
 
 class ServiceFilter(_DirectoryFilter):
@@ -75,4 +76,4 @@ class ServiceFilter(_DirectoryFilter):
         fields = ["q", "category", "language", "accepting", "active"]
 
     def filter_queryset(self, queryset):
-        return service_filter(queryset, **self._values())
+        return service_filter(queryset, task_force_id=self._task_force_id, **self._values())

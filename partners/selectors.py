@@ -69,23 +69,38 @@ def _partners_matching(queryset: QuerySet[Partner], q: str) -> QuerySet[Partner]
     )
 
 
-def _services_matching(queryset: QuerySet[Service], q: str) -> QuerySet[Service]:
-    """Text search over the service's name and description, its partner's name and its categories' names."""
+def _services_matching(queryset: QuerySet[Service], q: str, task_force_id: int | None = None) -> QuerySet[Service]:
+    """Text search over the service's name and description, its partner's name and its categories' names.
+
+    On PostgreSQL the words are matched first; only when they match nothing is the name searched for a typo
+    (one more query, and a look for near names only when it can help: bench/results.md measured the typo branch
+    as a third of the search's database time)."""
     if _postgres():
         query = SearchQuery(q, search_type="websearch", config=SEARCH_CONFIG)
-        # A UNION of ids, one branch per index (an OR of the four conditions makes the planner scan every
-        # service): the service's own text, a typo of its name, its partner's name, its categories' names.
-        own_text = Service.objects.annotate(search=SERVICE_VECTOR).filter(search=query).values("pk")
-        name_typo = Service.objects.filter(name__trigram_word_similar=q).values("pk")
-        partners = Partner.objects.annotate(search=NAME_VECTOR).filter(search=query).values("pk")
-        partner_name = Service.objects.filter(partner__in=partners).values("pk")
-        terms = TaxonomyTerm.objects.annotate(search=NAME_VECTOR).filter(search=query).values("pk")
-        category_name = Service.categories.through.objects.filter(taxonomyterm__in=terms).values("service_id")
-        return (
-            queryset.filter(pk__in=own_text.union(name_typo, partner_name, category_name))
-            .annotate(rank=SearchRank(SERVICE_VECTOR, query) + TrigramWordSimilarity(q, "name") * TYPO_WEIGHT)
-            .order_by("-rank", "name", "pk")
+
+        # A UNION of ids, one branch per index (an OR of the conditions makes the planner scan every service):
+        # the service's own text, its partner's name, its categories' names; each branch within the task force
+        # and unordered (the rank orders the result).
+        def scoped(model_queryset):
+            if task_force_id is None:
+                return model_queryset.order_by()
+            return model_queryset.filter(task_force_id=task_force_id).order_by()
+
+        own_text = scoped(Service.objects.annotate(search=SERVICE_VECTOR).filter(search=query)).values("pk")
+        partners = scoped(Partner.objects.annotate(search=NAME_VECTOR).filter(search=query)).values("pk")
+        partner_name = scoped(Service.objects.filter(partner__in=partners)).values("pk")
+        terms = scoped(TaxonomyTerm.objects.annotate(search=NAME_VECTOR).filter(search=query)).values("pk")
+        category_name = (
+            Service.categories.through.objects.filter(taxonomyterm__in=terms).order_by().values("service_id")
         )
+        words = queryset.filter(pk__in=own_text.union(partner_name, category_name))
+        if words.exists():
+            matching = words
+        else:
+            matching = queryset.filter(pk__in=scoped(Service.objects.filter(name__trigram_word_similar=q)).values("pk"))
+        return matching.annotate(
+            rank=SearchRank(SERVICE_VECTOR, query) + TrigramWordSimilarity(q, "name") * TYPO_WEIGHT
+        ).order_by("-rank", "name", "pk")
     category_match = TaxonomyTerm.objects.filter(services=OuterRef("pk"), name__icontains=q)
     return (
         queryset.filter(
@@ -104,13 +119,17 @@ def partner_filter(
     category: str = "",
     language: str = "",
     active: bool | None = None,
+    task_force_id: int | None = None,
 ) -> QuerySet[Partner]:
-    """Narrow a scoped partner queryset by the directory's filters (all optional, combinable)."""
+    """Narrow a scoped partner queryset by the directory's filters (all optional, combinable). ``task_force_id``
+    (the scope's task force) lets the category filter read only that task force's services."""
     if kind:
         queryset = queryset.filter(kind=kind)
     if category:
-        offering = Service.objects.filter(partner=OuterRef("pk"), categories__code=category)
-        queryset = queryset.filter(Exists(offering))
+        offering = Service.objects.filter(categories__code=category)
+        if task_force_id is not None:
+            offering = offering.filter(task_force_id=task_force_id)
+        queryset = queryset.filter(pk__in=offering.order_by().values("partner_id"))
     if language:
         queryset = queryset.filter(languages__code=language)
     if active is not None:
@@ -128,6 +147,7 @@ def service_filter(
     accepting: bool | None = None,
     active: bool | None = None,
     partner: int | None = None,
+    task_force_id: int | None = None,
 ) -> QuerySet[Service]:
     """Narrow a scoped service queryset by the directory's filters (all optional, combinable)."""
     if category:
@@ -141,7 +161,7 @@ def service_filter(
     if partner is not None:
         queryset = queryset.filter(partner_id=partner)
     q = q.strip()
-    return _services_matching(queryset, q) if q else queryset.order_by("name", "pk")
+    return _services_matching(queryset, q, task_force_id) if q else queryset.order_by("name", "pk")
 
 
 def _partner_rows(queryset: QuerySet[Partner]) -> QuerySet[Partner]:

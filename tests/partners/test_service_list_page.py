@@ -181,7 +181,8 @@ def test_a_search_runs_the_same_fixed_number_of_queries(client_for, world, djang
     client = client_for("receiving_member")
     client.get("/directory/services/")
 
-    with django_assert_num_queries(9):
+    # PostgreSQL: one more, whether the words match anything (else near names are searched instead).
+    with django_assert_num_queries(10 if connection.vendor == "postgresql" else 9):
         response = client.get("/directory/services/?q=bulk&accepting=true")
     assert response.context["page"].paginator.count == count
 

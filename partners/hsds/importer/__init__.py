@@ -21,6 +21,7 @@ from django.db import DataError, IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from partners.models import TaskForce
+from partners.services import analyze_directory
 from psn import audit
 from psn.models import AuditAction
 
@@ -95,8 +96,17 @@ def import_tables(
             )
         )
         result.counts = {}
+    else:
+        written = sum(c.get("created", 0) + c.get("updated", 0) for c in result.counts.values())
+        if written >= ANALYZE_AFTER_ROWS:
+            analyze_directory()
     plan.reporter.at(plan.reporter.total)
     return result
+
+
+# A large import changes the directory's shape: the planner gets fresh statistics at once (else the search is
+# slow until autovacuum runs).
+ANALYZE_AFTER_ROWS = 1000
 
 
 _IMPORTED = AuditAction.IMPORTED

@@ -13,11 +13,11 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
-from django.db import connection, transaction
+from django.db import transaction
 
 from partners.demo_directory import SCALES, seed_directory
-from partners.models import Contact, Location, Membership, Partner, PartnerKind, Role, Service, TaskForce
-from partners.services import taxonomy_seed
+from partners.models import Membership, Partner, PartnerKind, Role, TaskForce
+from partners.services import analyze_directory, taxonomy_seed
 
 DEMO_DOMAIN = "wdmo.example.org"
 
@@ -35,18 +35,6 @@ DEMO_ACCOUNTS = [
     ("member", "Morgan Member", "Westside Neighbors Alliance", Role.MEMBER),
     ("research", "Robin Researcher", "UMKC Violence Research Lab (fictional)", Role.MEMBER),
 ]
-
-
-def _analyze_directory() -> None:
-    """Fresh planner statistics after a bulk load, on PostgreSQL. Until autovacuum gets to them the planner takes
-    the 3,000 services of the full scale for a handful and the directory search picks nested loops: 130 ms
-    instead of 27 ms in the database (bench/results.md)."""
-    if connection.vendor != "postgresql":
-        return
-    models = [Partner, Partner.languages.through, Service, Service.categories.through, Service.languages.through]
-    models += [Location, Location.services.through, Contact]
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models))
 
 
 def demo_password() -> str:
@@ -85,7 +73,7 @@ class Command(BaseCommand):
             taxonomy_seed(task_force=task_force)
         created = seed_directory(wdmo, SCALES[options["scale"]])
         if any(created.values()):
-            _analyze_directory()
+            analyze_directory()
         partners = {p.name: p for p in Partner.objects.filter(task_force=wdmo)}
         edmo_usao, _ = Partner.objects.get_or_create(
             task_force=edmo, name="U.S. Attorney's Office, E.D. Mo.", defaults={"kind": PartnerKind.PROSECUTION}

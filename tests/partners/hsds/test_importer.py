@@ -485,3 +485,27 @@ def test_data_of_another_hsds_producer_maps_into_the_directory(target):
     assert list(shelter.languages.values_list("code", flat=True)) == ["es"]
     assert list(shelter.categories.values_list("code", flat=True)) == ["BH-180"]
     assert not shelter.locations.exists()  # the postal location is the partner's address, not a place
+
+
+def test_a_large_import_leaves_fresh_planner_statistics(source, target, document, monkeypatch):
+    """Else the directory search of the new rows is slow until autovacuum runs (bench/results.md)."""
+    from django.db import connection
+
+    from partners.hsds import importer
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's planner statistics")
+    monkeypatch.setattr(importer, "ANALYZE_AFTER_ROWS", 1)
+
+    def estimated_services() -> float:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'partners_service'")
+            return cursor.fetchone()[0]
+
+    assert estimated_services() != Service.objects.count() * 2
+
+    result = _run(target, read_result_from_document(document))
+
+    assert result.ok, result.problems
+    # The source's services and their copies in the target: the statistics count both.
+    assert estimated_services() == Service.objects.count() == Service.objects.filter(task_force=source).count() * 2
