@@ -4,6 +4,7 @@ import factory
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import identify_hasher, make_password
+from django.utils import timezone
 
 from partners.models import Membership, Partner, PartnerKind, Role, Service, TaskForce
 
@@ -93,3 +94,56 @@ class ServiceFactory(factory.django.DjangoModelFactory):
     def languages(self, create, extracted, **kwargs):
         if create and extracted:
             self.languages.set(extracted)
+
+
+# --- Referrals (cases/) ------------------------------------------------------------------------------------
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "cases.Person"
+
+    task_force = factory.SubFactory(TaskForceFactory)
+    given_name = factory.Sequence(lambda n: f"Given{n}")
+    family_name = factory.Sequence(lambda n: f"Family{n}")
+
+
+class ConsentFactory(factory.django.DjangoModelFactory):
+    """Consent covering the whole task force from today, no expiry (pass ``scope``/``partners`` to narrow)."""
+
+    class Meta:
+        model = "cases.Consent"
+        skip_postgeneration_save = True
+
+    person = factory.SubFactory(PersonFactory)
+    task_force = factory.LazyAttribute(lambda o: o.person.task_force)
+    scope = "task_force"
+    shares = factory.LazyFunction(lambda: ["contact", "needs", "history"])
+    method = "verbal"
+    given_on = factory.LazyFunction(timezone.localdate)
+
+    @factory.post_generation
+    def partners(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.partners.set(extracted)
+
+
+class ReferralFactory(factory.django.DjangoModelFactory):
+    """A draft referral between two partners of one task force (build the rest through cases.lifecycle)."""
+
+    class Meta:
+        model = "cases.Referral"
+        skip_postgeneration_save = True
+
+    sending_partner = factory.SubFactory(PartnerFactory)
+    receiving_partner = factory.SubFactory(
+        PartnerFactory, task_force=factory.SelfAttribute("..sending_partner.task_force")
+    )
+    task_force = factory.LazyAttribute(lambda o: o.sending_partner.task_force)
+    person = factory.SubFactory(PersonFactory, task_force=factory.SelfAttribute("..sending_partner.task_force"))
+    reference = factory.Sequence(lambda n: f"R-TEST-{n:06d}")
+
+    @factory.post_generation
+    def needs(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.needs.set(extracted)
