@@ -5,6 +5,7 @@ import uuid
 import zoneinfo
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -198,6 +199,9 @@ class Service(models.Model):
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(default=dj_timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+    # PostgreSQL only: the weighted full-text vector of name and description, kept by a trigger (migration
+    # 0006) so that ranking a search reads it instead of parsing every matching row again. Empty elsewhere.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         ordering = ["name"]

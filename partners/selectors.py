@@ -29,9 +29,10 @@ def membership_list_for(*, actor: access.Actor) -> QuerySet[Membership]:
 
 # --- Directory ----------------------------------------------------------------------------------------
 #
-# On PostgreSQL the text search uses these vectors, and migration 0004 indexes exactly these expressions
-# (the planner uses an index only for the very same expression: change one, migrate the other;
-# tests/partners/test_search_indexes.py checks). The name weighs more than the description.
+# On PostgreSQL the text search uses these vectors. Migration 0004 indexes PARTNER_VECTOR's very expression
+# (the planner uses an index only for the same expression: change one, migrate the other); services keep
+# theirs stored in ``Service.search_vector`` (a trigger of migration 0006 computes SERVICE_VECTOR there, and
+# it is indexed). tests/partners/test_search_indexes.py checks both. The name weighs more than the description.
 
 SEARCH_CONFIG = "english"
 PARTNER_VECTOR = SearchVector("name", weight="A", config=SEARCH_CONFIG) + SearchVector(
@@ -86,7 +87,7 @@ def _services_matching(queryset: QuerySet[Service], q: str, task_force_id: int |
                 return model_queryset.order_by()
             return model_queryset.filter(task_force_id=task_force_id).order_by()
 
-        own_text = scoped(Service.objects.annotate(search=SERVICE_VECTOR).filter(search=query)).values("pk")
+        own_text = scoped(Service.objects.filter(search_vector=query)).values("pk")
         partners = scoped(Partner.objects.annotate(search=NAME_VECTOR).filter(search=query)).values("pk")
         partner_name = scoped(Service.objects.filter(partner__in=partners)).values("pk")
         terms = scoped(TaxonomyTerm.objects.annotate(search=NAME_VECTOR).filter(search=query)).values("pk")
@@ -99,7 +100,7 @@ def _services_matching(queryset: QuerySet[Service], q: str, task_force_id: int |
         else:
             matching = queryset.filter(pk__in=scoped(Service.objects.filter(name__trigram_word_similar=q)).values("pk"))
         return matching.annotate(
-            rank=SearchRank(SERVICE_VECTOR, query) + TrigramWordSimilarity(q, "name") * TYPO_WEIGHT
+            rank=SearchRank(F("search_vector"), query) + TrigramWordSimilarity(q, "name") * TYPO_WEIGHT
         ).order_by("-rank", "name", "pk")
     category_match = TaxonomyTerm.objects.filter(services=OuterRef("pk"), name__icontains=q)
     return (

@@ -1,12 +1,19 @@
-"""Migration 0004: on PostgreSQL the directory search is answered from its GIN indexes (the full-text vector
-and the trigram name index); on other databases the migration adds nothing."""
+"""Migrations 0004 and 0006: on PostgreSQL the directory search is answered from its GIN indexes (the full-text
+vectors, the stored service vector kept by a trigger, and the trigram name indexes); on other databases the
+migrations add nothing."""
 
 from django.db import connection
 
 from partners import selectors
 from partners.models import Partner, Service
 
-INDEXES = {"partner_search_gin", "service_search_gin", "partner_name_trgm", "service_name_trgm"}
+INDEXES = {
+    "partner_search_gin",
+    "service_search_gin",
+    "partner_name_trgm",
+    "service_name_trgm",
+    "partner_name_search_gin",
+}
 
 
 def _index_names() -> set[str]:
@@ -67,3 +74,43 @@ def test_a_typo_is_answered_from_the_trigram_index(world):
     else:
         # SQLite has a plain substring match: no typo tolerance there (README, "Search").
         assert list(queryset) == []
+
+
+def _stored_and_computed(pk: int) -> tuple[str, str]:
+    row = (
+        Service.objects.filter(pk=pk)
+        .annotate(computed=selectors.SERVICE_VECTOR)
+        .values_list("search_vector", "computed")
+        .get()
+    )
+    return row[0], row[1]
+
+
+def test_the_stored_service_vector_follows_every_write(world):
+    if connection.vendor != "postgresql":
+        # Other databases keep no vector: the search there is a plain substring match.
+        service = Service.objects.create(partner=world.receiving, task_force=world.tf, name="Mentoring Circle")
+        assert Service.objects.get(pk=service.pk).search_vector is None
+        return
+    service = Service.objects.create(
+        partner=world.receiving, task_force=world.tf, name="Mentoring Circle", description="Weekly peer groups"
+    )
+    stored, computed = _stored_and_computed(service.pk)
+    assert stored == computed and "mentor" in stored
+
+    # save(), update() and bulk_update() all go through the trigger.
+    service.refresh_from_db()
+    service.description = "Housing navigation"
+    service.save()
+    assert "hous" in _stored_and_computed(service.pk)[0]
+    Service.objects.filter(pk=service.pk).update(name="Job readiness")
+    stored, computed = _stored_and_computed(service.pk)
+    assert stored == computed and "job" in stored and "mentor" not in stored
+    service.refresh_from_db()
+    service.name = "Legal aid clinic"
+    Service.objects.bulk_update([service], ["name"])
+    stored, computed = _stored_and_computed(service.pk)
+    assert stored == computed and "legal" in stored
+    # A write that does not touch the text leaves the vector as it was.
+    Service.objects.filter(pk=service.pk).update(accepting_referrals=False)
+    assert _stored_and_computed(service.pk)[0] == stored
