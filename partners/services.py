@@ -36,10 +36,14 @@ def task_force_create(
         timezone=(timezone or "").strip(),
         sla_business_days=sla_business_days,
     )
+    # cases builds on partners: imported here so the directory app never needs cases to load.
+    from cases.reasons import reason_codes_seed
+
     task_force.full_clean()
     with transaction.atomic():
         task_force.save()
         taxonomy_seed(task_force=task_force)
+        reason_codes_seed(task_force=task_force)
         audit.record(action="created", actor=actor_user, task_force=task_force, obj=task_force, request=request)
     return task_force
 

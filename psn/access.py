@@ -362,3 +362,236 @@ def services_manageable_or_visible_to(actor: Actor) -> QuerySet[Service]:
     if not admin_partners:
         return qs
     return qs | Service.objects.filter(task_force=actor.task_force, partner_id__in=admin_partners)
+
+
+# --- People and consent
+#
+# Whoever may file referrals enters the people they refer and records their consent: referral staff and partner
+# admins (at any of their partners) and the coordinators. Members only read. Merging two records rewrites whose
+# history is whose, so only coordinators merge. Duplicate detection, merging and recording consent reach the whole
+# task force (``people_of_task_force``: the candidate picked may be someone another partner entered); correcting
+# a person or revoking their consent needs to see them (``people_visible_to``).
+
+
+def can_enter_people(actor: Actor) -> bool:
+    staff = ROLE_RANK[Role.REFERRAL_STAFF]
+    return can_act(actor) and (actor.is_coordinator or any(ROLE_RANK[Role(m.role)] >= staff for m in actor.memberships))
+
+
+def can_merge_people(actor: Actor) -> bool:
+    return can_act(actor) and actor.is_coordinator
+
+
+def can_record_consent(actor: Actor) -> bool:
+    return can_enter_people(actor)
+
+
+def people_of_task_force(actor: Actor):
+    """The people of the actor's task force that still stand on their own (merged-away records are history)."""
+    from cases.models import Person
+
+    if not can_act(actor):
+        return Person.objects.none()
+    return Person.objects.filter(task_force=actor.task_force, merged_into__isnull=True)
+
+
+def consents_of_task_force(actor: Actor):
+    from cases.models import Consent
+
+    if not can_act(actor):
+        return Consent.objects.none()
+    return Consent.objects.filter(task_force=actor.task_force)
+
+
+# --- Referral lifecycle -----------------------------------------------------------------------------
+#
+# Who moves a referral is decided by the side the action belongs to (cases/lifecycle.py TRANSITIONS): the
+# sending partner's referral staff and partner admins create, submit and withdraw; the receiving partner's accept,
+# decline, start, complete, close, transfer and record contact. Plain members read and write notes but never move
+# a referral. Coordinators (and site admins) see every referral's metadata but do not act on a referral unless they
+# are also referral staff or partner admin of that side: moving a referral is the partners' work, and a coordinator
+# acting on a partner's behalf would blur who did what in the record.
+
+REFERRAL_ACTING_ROLES = frozenset({Role.REFERRAL_STAFF, Role.PARTNER_ADMIN})
+
+
+def is_referral_staff_of(actor: Actor, partner_id: int) -> bool:
+    return can_act(actor) and actor.role_at(partner_id) in REFERRAL_ACTING_ROLES
+
+
+def can_file_referral_from(actor: Actor, partner: Partner) -> bool:
+    """Create (and so submit) a referral with ``partner`` as the sending partner."""
+    return (
+        can_act(actor)
+        and partner.task_force_id == actor.task_force.pk
+        and partner.active
+        and is_referral_staff_of(actor, partner.pk)
+    )
+
+
+def can_act_on_referral(actor: Actor, referral, action: str) -> bool:
+    """Whether ``actor`` may perform the lifecycle ``action`` on ``referral`` (whatever its current state: the
+    state is lifecycle.py's check)."""
+    from cases.lifecycle import SENDING, side_of
+
+    if not can_act(actor) or referral.task_force_id != actor.task_force.pk:
+        return False
+    partner_id = referral.sending_partner_id if side_of(action) == SENDING else referral.receiving_partner_id
+    return is_referral_staff_of(actor, partner_id)
+
+
+# --- Referral visibility
+#
+# Who sees a referral: the members (any role) of its sending partner always; of its receiving partner once it was
+# sent (a draft, or a draft withdrawn before it was ever submitted, is the sender's unfinished work); the
+# task force's coordinators and site admins every referral, but as metadata and status only (DESIGN.md) unless
+# they are also members of one of its two partners. "Details" are the person, the free-text reason, the free
+# text of transitions, the notes and the attachments. Shared notes and attachments go to both partners' members,
+# internal ones only to the members of the partner that wrote them. Anything beyond that does not exist for the
+# actor (a 404 from the selectors); adding to a referral one may only see is a 403.
+
+
+def _receiving_side_sees():
+    """Rows the receiving partner sees: anything ever submitted (not a draft, nor a draft withdrawn unsent)."""
+    from django.db.models import Q
+
+    from cases.models import Status
+
+    return Q(submitted_at__isnull=False) | ~Q(status__in=[Status.DRAFT, Status.WITHDRAWN])
+
+
+def _receiving_side_sees_referral(referral) -> bool:
+    from cases.models import Status
+
+    return referral.submitted_at is not None or referral.status not in (Status.DRAFT, Status.WITHDRAWN)
+
+
+def referral_details_condition(actor: Actor):
+    """A Q on Referral: the rows whose details the actor may see (member of the sender, or of the receiver once
+    sent). Selectors use it to annotate rows and to limit the name search."""
+    from django.db.models import Q
+
+    partner_ids = sorted(actor.partner_ids)
+    if not can_act(actor) or not partner_ids:
+        return Q(pk__in=[])
+    return Q(sending_partner_id__in=partner_ids) | (Q(receiving_partner_id__in=partner_ids) & _receiving_side_sees())
+
+
+def referrals_visible_to(actor: Actor):
+    """Every referral of the task force for coordinators (metadata only where they are no party); the referrals
+    of their partners for everyone else; nothing of another task force."""
+    from cases.models import Referral
+
+    if not can_act(actor):
+        return Referral.objects.none()
+    qs = Referral.objects.filter(task_force=actor.task_force)
+    if actor.is_coordinator:
+        return qs
+    return qs.filter(referral_details_condition(actor))
+
+
+def can_view_referral(actor: Actor, referral) -> bool:
+    """The row-level twin of ``referrals_visible_to`` (no query)."""
+    if not can_act(actor) or referral.task_force_id != actor.task_force.pk:
+        return False
+    return actor.is_coordinator or can_view_referral_details(actor, referral)
+
+
+def can_view_referral_details(actor: Actor, referral) -> bool:
+    """The person, the reason, notes and attachments: only the two partners' members (no query)."""
+    if not can_act(actor) or referral.task_force_id != actor.task_force.pk:
+        return False
+    if referral.sending_partner_id in actor.partner_ids:
+        return True
+    return referral.receiving_partner_id in actor.partner_ids and _receiving_side_sees_referral(referral)
+
+
+def referral_side_of(actor: Actor, referral) -> int | None:
+    """The partner the actor acts for on this referral (the one a note is written for): the receiving partner
+    when they are a member of both and it was sent, else the sending partner; None if they are no party."""
+    if not can_view_referral_details(actor, referral):
+        return None
+    if referral.receiving_partner_id in actor.partner_ids and _receiving_side_sees_referral(referral):
+        return referral.receiving_partner_id
+    return referral.sending_partner_id
+
+
+def _shared_or_own_internal(actor: Actor):
+    from django.db.models import Q
+
+    from cases.models import NoteVisibility
+
+    return Q(visibility=NoteVisibility.SHARED) | Q(
+        visibility=NoteVisibility.INTERNAL, author_partner_id__in=sorted(actor.partner_ids)
+    )
+
+
+def notes_visible_to(actor: Actor, referral):
+    """Shared notes for both partners' members; internal notes for the author's partner only; nothing for
+    anyone else (coordinators outside the two partners included)."""
+    from cases.models import Note
+
+    if not can_view_referral_details(actor, referral):
+        return Note.objects.none()
+    return Note.objects.filter(task_force_id=referral.task_force_id, referral=referral).filter(
+        _shared_or_own_internal(actor)
+    )
+
+
+def can_view_note(actor: Actor, note) -> bool:
+    from cases.models import NoteVisibility
+
+    if not can_view_referral_details(actor, note.referral):
+        return False
+    return note.visibility == NoteVisibility.SHARED or note.author_partner_id in actor.partner_ids
+
+
+def attachments_visible_to(actor: Actor, referral):
+    """The same rule as notes: shared for both partners' members, internal for the uploader's partner."""
+    from django.db.models import Q
+
+    from cases.models import Attachment, NoteVisibility
+
+    if not can_view_referral_details(actor, referral):
+        return Attachment.objects.none()
+    return Attachment.objects.filter(task_force_id=referral.task_force_id, referral=referral).filter(
+        Q(visibility=NoteVisibility.SHARED)
+        | Q(visibility=NoteVisibility.INTERNAL, uploaded_by_partner_id__in=sorted(actor.partner_ids))
+    )
+
+
+def can_view_attachment(actor: Actor, attachment) -> bool:
+    from cases.models import NoteVisibility
+
+    if not can_view_referral_details(actor, attachment.referral):
+        return False
+    return attachment.visibility == NoteVisibility.SHARED or attachment.uploaded_by_partner_id in actor.partner_ids
+
+
+def can_add_note(actor: Actor, referral) -> bool:
+    """Members (any role) of either partner, on a referral they see; never coordinators outside the two."""
+    return referral_side_of(actor, referral) is not None
+
+
+def can_add_attachment(actor: Actor, referral) -> bool:
+    return can_add_note(actor, referral)
+
+
+def people_visible_to(actor: Actor):
+    """The people an actor may read (list, detail with their referrals): those of a referral whose details
+    they see, those whose consent one of their partners recorded, and those they entered themselves (to find
+    them again before the first referral). Coordinators get the same rule: a person's details are no
+    referral metadata. Duplicate detection and merging search the whole task force through
+    ``people_of_task_force`` and show only what they must."""
+    from django.db.models import Q
+
+    from cases.models import Consent, Person, Referral
+
+    if not can_act(actor):
+        return Person.objects.none()
+    partner_ids = sorted(actor.partner_ids)
+    referred = Referral.objects.filter(task_force=actor.task_force).filter(referral_details_condition(actor))
+    consented = Consent.objects.filter(task_force=actor.task_force, recorded_by_partner_id__in=partner_ids)
+    return Person.objects.filter(task_force=actor.task_force, merged_into__isnull=True).filter(
+        Q(pk__in=referred.values("person_id")) | Q(pk__in=consented.values("person_id")) | Q(created_by=actor.user)
+    )

@@ -154,6 +154,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "partners.hsds.tasks.purge_directory_import_files",
         "schedule": timedelta(hours=1),
     },
+    "mark-overdue-referrals": {
+        "task": "cases.tasks.mark_overdue_referrals",
+        "schedule": timedelta(minutes=15),
+    },
 }
 
 # --- Email ----------------------------------------------------------------------------------
@@ -333,6 +337,8 @@ PSN_HSDS_ZIP_MAX_RATIO = env.int("PSN_HSDS_ZIP_MAX_RATIO", default=100)
 PSN_HSDS_ZIP_MAX_MEMBERS = env.int("PSN_HSDS_ZIP_MAX_MEMBERS", default=100)
 # Uploads up to this size are imported during the request; larger ones by a Celery worker, with progress.
 PSN_HSDS_INLINE_MAX_BYTES = env.int("PSN_HSDS_INLINE_MAX_BYTES", default=256 * 1024)
+# Referral attachments (cases/attachments.py): the largest file accepted.
+PSN_ATTACHMENT_MAX_BYTES = env.int("PSN_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -1,0 +1,96 @@
+"""Telling people what happened to a referral: one in-app ``Notification`` per recipient and the same news by email,
+sent once the transaction commits.
+
+The email carries no personal data of the person referred (it travels through mail servers we do not control):
+only the reference, the partners, the status and a link to the referral page, where access is checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+
+from partners.models import Membership, Role
+
+from .models import Notification, Referral
+
+# Kinds sent at most once per user and referral (backed by the notification_overdue_once constraint).
+ONCE_KINDS = frozenset({"overdue"})
+
+
+def referral_path(referral: Referral) -> str:
+    # The referral page arrives with the views (next session); the path is fixed by the design.
+    return f"/referrals/{referral.pk}/"
+
+
+def staff_of(partner_id: int):
+    """Users who act for a partner on referrals: its active referral staff and partner admins."""
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            memberships__partner_id=partner_id,
+            memberships__partner__active=True,
+            memberships__active=True,
+            memberships__role__in=[Role.REFERRAL_STAFF, Role.PARTNER_ADMIN],
+        )
+        .distinct()
+    )
+
+
+def coordinators_of(task_force_id: int):
+    return get_user_model().objects.filter(
+        is_active=True,
+        pk__in=Membership.objects.filter(task_force_id=task_force_id, role=Role.COORDINATOR, active=True).values(
+            "user_id"
+        ),
+    )
+
+
+def _send_email(*, referral: Referral, kind: str, message: str, user) -> None:
+    context = {"referral": referral, "kind": kind, "message": message, "path": referral_path(referral)}
+    subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(
+        render_to_string("emails/referral_notification_subject.txt", context).split()
+    )
+    email = EmailMultiAlternatives(
+        subject=subject, body=render_to_string("emails/referral_notification.txt", context), to=[user.email]
+    )
+    email.attach_alternative(render_to_string("emails/referral_notification.html", context), "text/html")
+    email.send()
+
+
+def notify(*, referral: Referral, kind: str, recipients: Iterable, message: str) -> list[Notification]:
+    """Create one notification per recipient and email each of them once the transaction commits.
+
+    For the ``ONCE_KINDS`` a recipient who already has one for this referral is skipped (no row, no email), so a
+    retried or concurrent run sends nothing twice. Returns the notifications actually created."""
+    created: list[Notification] = []
+    seen: set[int] = set()
+    for user in recipients:
+        if user.pk in seen or not user.is_active:
+            continue
+        seen.add(user.pk)
+        notification = Notification(
+            task_force_id=referral.task_force_id, user=user, referral=referral, kind=kind, message=message[:300]
+        )
+        if kind in ONCE_KINDS:
+            if Notification.objects.filter(user=user, referral=referral, kind=kind).exists():
+                continue
+            try:
+                with transaction.atomic():
+                    notification.save()
+            except IntegrityError:
+                continue  # another worker created it a moment ago: theirs is the one that emails
+        else:
+            notification.save()
+        created.append(notification)
+    for notification in created:
+        transaction.on_commit(
+            lambda n=notification: _send_email(referral=referral, kind=kind, message=n.message, user=n.user)
+        )
+    return created

@@ -1,0 +1,268 @@
+"""Reads of referrals scoped to the actor (psn/access.py decides who sees what; this module only asks).
+
+Privacy by construction: list rows never load the person. Each row carries ``details_visible`` and
+``person_name`` (empty where the actor sees metadata only), so a coordinator's page cannot show a name by
+accident; touching ``row.person`` costs a query per row, which the pinned query counts would catch.
+
+Reads are not audited here: the views and API that show a referral's notes and attachments record the
+"viewed" event (the download of an attachment is audited by ``cases.attachments.attachment_open_for``).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db.models import BooleanField, Case, CharField, Count, F, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Concat
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from partners.models import Partner, TaxonomyTerm
+from psn import access
+
+from .models import Notification, Priority, Referral, Status, Transition
+
+# The orderings a list may ask for (a closed list: user input never reaches order_by). The last key breaks ties.
+PRIORITY_RANK = Case(
+    When(priority=Priority.STAT, then=Value(0)),
+    When(priority=Priority.ASAP, then=Value(1)),
+    When(priority=Priority.URGENT, then=Value(2)),
+    default=Value(3),
+)
+ORDERINGS = {
+    "created": ("created_at", "pk"),
+    "-created": ("-created_at", "-pk"),
+    "updated": ("updated_at", "pk"),
+    "-updated": ("-updated_at", "-pk"),
+    "due": (F("due_date").asc(nulls_last=True), "pk"),
+    "-due": (F("due_date").desc(nulls_last=True), "-pk"),
+    "priority": ("priority_rank", "-created_at", "-pk"),
+    "-priority": ("-priority_rank", "-created_at", "-pk"),
+    "status": ("status", "-created_at", "-pk"),
+    "reference": ("reference", "pk"),
+    "-reference": ("-reference", "-pk"),
+}
+DEFAULT_ORDERING = "-created"
+
+INBOX_LIMIT = 10
+DUE_SOON_DAYS = 7
+SENT_CHANGED_DAYS = 14
+
+
+def _values(value, allowed: Iterable[str], name: str) -> list[str]:
+    values = [value] if isinstance(value, str) else list(value)
+    unknown = [v for v in values if v not in allowed]
+    if unknown:
+        raise ValidationError({name: _("Unknown value: %(value)s.") % {"value": ", ".join(map(str, unknown))}})
+    return values
+
+
+def _pk(value) -> int:
+    return value.pk if hasattr(value, "pk") else int(value)
+
+
+def _day_start(day: datetime.date, tz) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=tz)
+
+
+def _with_row_privacy(qs: QuerySet[Referral], actor: access.Actor) -> QuerySet[Referral]:
+    details = access.referral_details_condition(actor)
+    return qs.annotate(
+        details_visible=Case(When(details, then=Value(True)), default=Value(False), output_field=BooleanField()),
+        person_name=Case(
+            When(details, then=Concat("person__given_name", Value(" "), "person__family_name")),
+            default=Value(""),
+            output_field=CharField(),
+        ),
+    )
+
+
+def referral_list_for(
+    *,
+    actor: access.Actor,
+    status: str | Iterable[str] | None = None,
+    partner: Partner | int | None = None,
+    need: TaxonomyTerm | int | None = None,
+    priority: str | Iterable[str] | None = None,
+    created_from: datetime.date | None = None,
+    created_to: datetime.date | None = None,
+    overdue: bool | None = None,
+    q: str | None = None,
+    ordering: str | None = None,
+) -> QuerySet[Referral]:
+    """The referrals the actor sees, filtered and ordered. ``partner`` matches either side; ``need`` matches the
+    term and its direct children; dates are days of the task force's time zone, both ends included; ``q``
+    searches the reference and, only on rows whose details the actor sees, the person's names and aliases.
+    Two queries for a page: the rows, and their needs."""
+    qs = access.referrals_visible_to(actor)
+    if not access.can_act(actor):
+        return qs
+    tz = actor.task_force.tzinfo
+    if status:
+        qs = qs.filter(status__in=_values(status, Status.values, "status"))
+    if priority:
+        qs = qs.filter(priority__in=_values(priority, Priority.values, "priority"))
+    if partner is not None:
+        partner_id = _pk(partner)
+        qs = qs.filter(Q(sending_partner_id=partner_id) | Q(receiving_partner_id=partner_id))
+    if need is not None:
+        need_id = _pk(need)
+        terms = TaxonomyTerm.objects.filter(task_force=actor.task_force).filter(Q(pk=need_id) | Q(parent_id=need_id))
+        qs = qs.filter(pk__in=Referral.needs.through.objects.filter(taxonomyterm__in=terms).values("referral_id"))
+    if created_from is not None:
+        qs = qs.filter(created_at__gte=_day_start(created_from, tz))
+    if created_to is not None:
+        qs = qs.filter(created_at__lt=_day_start(created_to + datetime.timedelta(days=1), tz))
+    if overdue is not None:
+        overdue_q = Q(status=Status.SUBMITTED, overdue_at__isnull=False)
+        qs = qs.filter(overdue_q) if overdue else qs.exclude(overdue_q)
+    if q and q.strip():
+        qs = qs.filter(_search(q.strip(), actor))
+    key = ordering or DEFAULT_ORDERING
+    if key not in ORDERINGS:
+        raise ValidationError({"ordering": _("Unknown ordering: %(value)s.") % {"value": key}})
+    if key.lstrip("-") == "priority":
+        qs = qs.annotate(priority_rank=PRIORITY_RANK)
+    return (
+        _with_row_privacy(qs, actor)
+        .select_related("sending_partner", "receiving_partner", "service")
+        .prefetch_related(Prefetch("needs", queryset=TaxonomyTerm.objects.order_by("name")))
+        .order_by(*ORDERINGS[key])
+    )
+
+
+def _search(text: str, actor: access.Actor) -> Q:
+    by_reference = Q(reference__icontains=text)
+    words = text.lower().split()[:5]
+    if not words:
+        return by_reference
+    by_name = Q()
+    for word in words:
+        by_name &= (
+            Q(person__given_name__icontains=word)
+            | Q(person__family_name__icontains=word)
+            | Q(person__aliases__icontains=word)
+            | Q(person__search_text__icontains=word)
+        )
+    return by_reference | (access.referral_details_condition(actor) & by_name)
+
+
+def referral_get_for(*, actor: access.Actor, pk: int | str) -> Referral:
+    """One referral the actor sees (Http404 otherwise) with ``details_visible``, its transitions (prefetched),
+    and ``visible_notes`` / ``visible_attachments`` (lists: empty where the actor sees metadata only).
+
+    Where ``details_visible`` is False a page shows only the metadata: reference, partners, service, needs,
+    priority, due date, status, clock times and each transition's who/when/from/to/coded reason; never the
+    person, ``reason``, a transition's ``reason_text``, notes or attachments. ``transferred_from`` and
+    ``transferred_to`` are loaded for the links; the other end may be one the actor cannot open (a transfer to
+    a partner they are not in): link it only if ``access.can_view_referral`` says so. Five queries with details,
+    three without."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    transitions = Transition.objects.select_related("actor", "actor_partner", "reason").order_by("at", "pk")
+    referral = (
+        access.referrals_visible_to(actor)
+        .select_related(
+            "person",
+            "sending_partner",
+            "receiving_partner",
+            "service",
+            "close_reason",
+            "transferred_from",
+            "transferred_to",
+        )
+        .prefetch_related(
+            Prefetch("needs", queryset=TaxonomyTerm.objects.order_by("name")), Prefetch("transitions", transitions)
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if referral is None:
+        raise Http404
+    referral.details_visible = access.can_view_referral_details(actor, referral)
+    if referral.details_visible:
+        referral.visible_notes = list(
+            access.notes_visible_to(actor, referral)
+            .select_related("author", "author_partner")
+            .order_by("created_at", "pk")
+        )
+        referral.visible_attachments = list(
+            access.attachments_visible_to(actor, referral)
+            .select_related("uploaded_by", "uploaded_by_partner")
+            .order_by("created_at", "pk")
+        )
+    else:
+        referral.visible_notes = []
+        referral.visible_attachments = []
+    return referral
+
+
+@dataclass
+class InboxSection:
+    items: list = field(default_factory=list)
+    count: int = 0
+
+
+@dataclass
+class Inbox:
+    new: InboxSection
+    overdue: InboxSection
+    due_soon: InboxSection
+    sent_changed: InboxSection
+    notifications: InboxSection
+
+
+def inbox_for(*, actor: access.Actor, limit: int = INBOX_LIMIT) -> Inbox:
+    """The landing page: what waits for the actor's partners. ``new``: submitted to them, not overdue;
+    ``overdue``: submitted to them and past the acknowledgement deadline; ``due_soon``: accepted or in progress
+    at them with a due date within 7 days (or already past); ``sent_changed``: sent by them (not drafts) and
+    changed in the last 14 days; ``notifications``: the actor's unread ones. Each holds at most ``limit`` items
+    and the full count. Seven queries whatever the numbers (none without a task force, three without a
+    partner): one count for the four referral sections, one list each, the notifications' count and list."""
+    empty = Inbox(*(InboxSection() for _ in range(5)))
+    if not access.can_act(actor):
+        return empty
+    now = timezone.now()
+    today = timezone.localdate(now, timezone=actor.task_force.tzinfo)
+    partner_ids = sorted(actor.partner_ids)
+    # All four sections are the actor's own partners' referrals: they are a party, details are visible.
+    referrals = Referral.objects.filter(task_force=actor.task_force)
+    to_us = Q(receiving_partner_id__in=partner_ids)
+    conditions = {
+        "new": to_us & Q(status=Status.SUBMITTED, overdue_at__isnull=True),
+        "overdue": to_us & Q(status=Status.SUBMITTED, overdue_at__isnull=False),
+        "due_soon": to_us
+        & Q(status__in=[Status.ACCEPTED, Status.IN_PROGRESS], due_date__lte=today + datetime.timedelta(DUE_SOON_DAYS)),
+        "sent_changed": Q(
+            sending_partner_id__in=partner_ids, updated_at__gte=now - datetime.timedelta(SENT_CHANGED_DAYS)
+        )
+        & ~Q(status=Status.DRAFT),
+    }
+    orderings = {
+        "new": ("submitted_at", "pk"),
+        "overdue": ("acknowledge_by", "pk"),
+        "due_soon": ("due_date", "pk"),
+        "sent_changed": ("-updated_at", "-pk"),
+    }
+    sections: dict[str, InboxSection] = {}
+    if partner_ids:
+        counts = referrals.aggregate(**{name: Count("pk", filter=cond) for name, cond in conditions.items()})
+        for name, cond in conditions.items():
+            items = list(
+                referrals.filter(cond)
+                .select_related("person", "sending_partner", "receiving_partner")
+                .order_by(*orderings[name])[:limit]
+            )
+            sections[name] = InboxSection(items=items, count=counts[name])
+    else:
+        sections = {name: InboxSection() for name in conditions}
+    unread = Notification.objects.filter(task_force=actor.task_force, user=actor.user, read_at__isnull=True)
+    unread_count = unread.count()
+    notifications = list(unread.select_related("referral").order_by("-created_at", "-pk")[:limit])
+    return Inbox(**sections, notifications=InboxSection(items=notifications, count=unread_count))
