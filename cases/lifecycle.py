@@ -120,7 +120,7 @@ def rule_for(status: str, action: str) -> Rule | None:
 # --- Helpers ---------------------------------------------------------------------------------------------------
 
 
-def _refuse_state(referral: Referral, action: str) -> ValidationError:
+def state_refusal(referral: Referral, action: str) -> ValidationError:
     status = Status(referral.status)
     targets = {rule.to_status for (_s, a), rule in TRANSITIONS.items() if a == action}
     if status in targets and action != Action.RECORD_CONTACT:
@@ -249,7 +249,7 @@ def _move(
         )
         rule = rule_for(referral.status, action)
         if rule is None:
-            raise _refuse_state(referral, action)
+            raise state_refusal(referral, action)
         _check_reason(task_force_id=referral.task_force_id, kind=rule.reason_kind, reason=reason, text=text)
         if action == Action.SUBMIT:
             _check_consent(person=referral.person, partner=referral.receiving_partner)
@@ -467,7 +467,7 @@ def referral_transfer(
         )
         rule = rule_for(referral.status, Action.TRANSFER)
         if rule is None:
-            raise _refuse_state(referral, Action.TRANSFER)
+            raise state_refusal(referral, Action.TRANSFER)
         if to_partner.pk == referral.receiving_partner_id:
             raise ValidationError({"to_partner": _("Choose another partner than the one that has the referral.")})
         if to_partner.pk == referral.sending_partner_id:
@@ -528,7 +528,7 @@ def referral_record_contact(
             _("Only the referral staff and admins of the receiving partner can record contact."),
         )
         if rule_for(referral.status, Action.RECORD_CONTACT) is None:
-            raise _refuse_state(referral, Action.RECORD_CONTACT)
+            raise state_refusal(referral, Action.RECORD_CONTACT)
         at = at or timezone.now()
         if at > timezone.now() or (referral.submitted_at and at < referral.submitted_at):
             raise ValidationError({"at": _("The contact must be after the submission and not in the future.")})

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import ApiTokenViewSet, LockoutViewSet, MeViewSet
+from cases.api import NoteViewSet, ReferralViewSet
 from partners.api import (
     LanguageViewSet,
     MembershipViewSet,
@@ -33,6 +34,8 @@ router.register("tokens", ApiTokenViewSet, basename="token")
 router.register("lockouts", LockoutViewSet, basename="lockout")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
 router.register("hsds/imports", DirectoryImportViewSet, basename="hsds-import")
+router.register("referrals", ReferralViewSet, basename="referral")
+router.register("notes", NoteViewSet, basename="note")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -381,6 +381,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Several models have a "status": one named enum each (else drf-spectacular invents hashed names).
+    "ENUM_NAME_OVERRIDES": {
+        "ReferralStatusEnum": "cases.models.Status",
+        "DirectoryImportStatusEnum": "partners.models.DirectoryImportStatus",
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ urlpatterns = [
     path("audit/", views.audit_list, name="audit_list"),
     path("directory/hsds/", include("partners.hsds.urls")),
     path("directory/", include("partners.urls")),
+    path("referrals/", include("cases.urls")),
     path("", include("partners.member_urls")),
     path("", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),

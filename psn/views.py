@@ -5,10 +5,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect, HttpResponseServerError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cases.selectors import inbox_for
 from partners.selectors import membership_list_for
 
 from . import access, audit
@@ -24,7 +26,17 @@ AUDIT_PAGE_SIZE = 50
 def home(request):
     actor = request.actor
     colleagues = membership_list_for(actor=actor).filter(partner_id__in=actor.partner_ids, active=True)
-    return render(request, "psn/home.html", {"colleagues": colleagues[:100]})
+    # The inbox: a constant number of queries whatever the numbers.
+    inbox = inbox_for(actor=actor)
+    referrals = reverse("cases:referral_list")
+    inbox_sections = [
+        ("new", _("New referrals"), inbox.new, f"{referrals}?status=submitted&overdue=false"),
+        ("overdue", _("Overdue"), inbox.overdue, f"{referrals}?overdue=true"),
+        ("due_soon", _("Due soon"), inbox.due_soon, ""),
+        ("sent_changed", _("Sent by you, changed"), inbox.sent_changed, ""),
+    ]
+    context = {"colleagues": colleagues[:100], "inbox": inbox, "inbox_sections": inbox_sections}
+    return render(request, "psn/home.html", context)
 
 
 @login_required

@@ -43,6 +43,20 @@ ENDPOINTS = {
     "/api/v1/lockouts/{id}/release/": {"post"},
     "/api/v1/audit-events/": {"get"},
     "/api/v1/audit-events/{id}/": {"get"},
+    "/api/v1/referrals/": {"get", "post"},
+    "/api/v1/referrals/{id}/": {"get"},
+    "/api/v1/referrals/{id}/submit/": {"post"},
+    "/api/v1/referrals/{id}/accept/": {"post"},
+    "/api/v1/referrals/{id}/decline/": {"post"},
+    "/api/v1/referrals/{id}/start/": {"post"},
+    "/api/v1/referrals/{id}/complete/": {"post"},
+    "/api/v1/referrals/{id}/close-unsuccessful/": {"post"},
+    "/api/v1/referrals/{id}/withdraw/": {"post"},
+    "/api/v1/referrals/{id}/transfer/": {"post"},
+    "/api/v1/referrals/{id}/record-contact/": {"post"},
+    "/api/v1/referrals/{id}/notes/": {"get", "post"},
+    "/api/v1/notes/{id}/": {"patch"},
+    "/api/v1/notes/{id}/annotate/": {"post"},
 }
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "cases"
+
+urlpatterns = [
+    path("", views.referral_list, name="referral_list"),
+    path("<int:pk>/", views.referral_detail, name="referral_detail"),
+    path("<int:pk>/notes/", views.note_add, name="note_add"),
+    path("<int:pk>/act/<slug:action>/", views.referral_act, name="referral_act"),
+]
