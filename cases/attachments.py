@@ -100,6 +100,8 @@ def _is_docx(uploaded_file) -> bool:
             if info.file_size > 1024 * 1024:
                 return False
             types = archive.read(info)
+    # Damaged or truncated zip, a missing [Content_Types].xml (KeyError), an encrypted member (RuntimeError), an
+    # unsupported compression method (NotImplementedError): not a Word document, so the upload is refused.
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, KeyError, RuntimeError, NotImplementedError):
         return False
     finally:

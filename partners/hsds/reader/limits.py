@@ -192,6 +192,8 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, *, name: str, 
     try:
         with archive.open(info) as handle:
             content = handle.read(limit + 1)
+    # A damaged member (BadZipFile, CRC or EOF errors), an encrypted one (RuntimeError) or an unsupported
+    # compression method (NotImplementedError): each becomes a line of the report naming the file.
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError) as exc:
         raise Refused(
             Problem(
