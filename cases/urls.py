@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .coordination_urls import urlpatterns as coordination_urlpatterns
 
 app_name = "cases"
 
@@ -10,3 +11,5 @@ urlpatterns = [
     path("<int:pk>/notes/", views.note_add, name="note_add"),
     path("<int:pk>/act/<slug:action>/", views.referral_act, name="referral_act"),
 ]
+
+urlpatterns += coordination_urlpatterns

@@ -18,6 +18,7 @@ urlpatterns = [
     path("directory/hsds/", include("partners.hsds.urls")),
     path("directory/", include("partners.urls")),
     path("referrals/", include("cases.urls")),
+    path("people/", include("cases.people_urls")),
     path("", include("partners.member_urls")),
     path("", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
