@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from psn.widgets import PlainSelect
+
 from .models import Language, Partner, PartnerKind, Service, TaxonomyTerm
 from .selectors import partner_filter, service_filter
 
@@ -17,7 +19,12 @@ YES_NO = [("true", _("Yes")), ("false", _("No"))]
 def _yes_no(label, field_name: str):
     # "true" or "false"; anything else is a 400 rather than silently no filter at all.
     return django_filters.TypedChoiceFilter(
-        field_name=field_name, choices=YES_NO, coerce=lambda value: value == "true", label=label, empty_value=None
+        field_name=field_name,
+        choices=YES_NO,
+        coerce=lambda value: value == "true",
+        label=label,
+        empty_value=None,
+        widget=PlainSelect,
     )
 
 
@@ -32,8 +39,8 @@ def _language_choices():
 
 class _DirectoryFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), max_length=200)
-    category = CodeFilter(label=_("Category"), choices=[])
-    language = CodeFilter(label=_("Language"), choices=_language_choices)
+    category = CodeFilter(label=_("Category"), choices=[], widget=PlainSelect)
+    language = CodeFilter(label=_("Language"), choices=_language_choices, widget=PlainSelect)
     active = _yes_no(_("Active"), "active")
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
@@ -57,8 +64,8 @@ class _DirectoryFilter(django_filters.FilterSet):
 
 
 class PartnerFilter(_DirectoryFilter):
-    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=PartnerKind.choices)
-    category = CodeFilter(label=_("Offers a service in"), choices=[])
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=PartnerKind.choices, widget=PlainSelect)
+    category = CodeFilter(label=_("Offers a service in"), choices=[], widget=PlainSelect)
 
     class Meta:
         model = Partner

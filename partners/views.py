@@ -61,7 +61,7 @@ def partner_detail(request, pk: int):
 @task_force_required
 def service_list(request):
     actor = request.actor
-    queryset = selectors.service_list_for(actor=actor)
+    queryset = selectors.service_page_rows_for(actor=actor)
     # "Add a service" for each partner the actor administers (already in hand: no query); coordinators
     # add services from a partner's page.
     own = [m.partner for m in actor.memberships if m.role == Role.PARTNER_ADMIN and not actor.is_coordinator]

@@ -2,6 +2,7 @@
 vectors, the stored service vector kept by a trigger, and the trigram name indexes); on other databases the
 migrations add nothing."""
 
+import pytest
 from django.db import connection
 
 from partners import selectors
@@ -58,10 +59,24 @@ def test_the_service_search_is_answered_from_its_indexes(world):
     Service.objects.create(partner=world.receiving, task_force=world.tf, name="Mentoring Circle")
     queryset = selectors.service_filter(Service.objects.all(), q="mentoring")
     if connection.vendor == "postgresql":
-        plan = _plan(queryset)
+        # The selector reads the matching ids first (one query), then the rows by id.
+        plan = _plan(selectors.service_ids_matching_words("mentoring"))
         assert "service_search_gin" in plan, plan
-        # The words matched: no look for near names at all.
+        assert "partner_name_search_gin" in plan, plan
         assert "service_name_trgm" not in plan, plan
+    assert [service.name for service in queryset] == ["Mentoring Circle"]
+
+
+def test_a_word_search_reads_the_ids_once_and_never_looks_for_near_names(world, django_assert_num_queries):
+    Service.objects.create(partner=world.receiving, task_force=world.tf, name="Mentoring Circle")
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: other databases have a one-query substring match (the page tests pin it)")
+    with django_assert_num_queries(1) as captured:  # the ids; the typo branch is not run
+        queryset = selectors.service_filter(Service.objects.all(), q="mentoring", task_force_id=world.tf.pk)
+    assert "word_similarity" not in captured.captured_queries[0]["sql"]
+    with django_assert_num_queries(2) as captured:  # the words find nothing: then the near names
+        selectors.service_filter(Service.objects.all(), q="mentorng", task_force_id=world.tf.pk)
+    assert "%>" in captured.captured_queries[1]["sql"]
     assert [service.name for service in queryset] == ["Mentoring Circle"]
 
 
@@ -69,7 +84,7 @@ def test_a_typo_is_answered_from_the_trigram_index(world):
     Service.objects.create(partner=world.receiving, task_force=world.tf, name="Mentoring Circle")
     queryset = selectors.service_filter(Service.objects.all(), q="mentorng")
     if connection.vendor == "postgresql":
-        assert "service_name_trgm" in _plan(queryset, bitmap_only=True)
+        assert "service_name_trgm" in _plan(selectors.service_ids_near("mentorng"), bitmap_only=True)
         assert [service.name for service in queryset] == ["Mentoring Circle"]
     else:
         # SQLite has a plain substring match: no typo tolerance there (README, "Search").
