@@ -120,6 +120,15 @@ def _services_matching(queryset: QuerySet[Service], q: str, task_force_id: int |
     )
 
 
+def _tagged_services(category: str, task_force_id: int | None):
+    """The (service, term) rows of a category code, from the term's side (its index answers; a join from the
+    services' side made PostgreSQL hash every service's categories: bench/results.md)."""
+    terms = TaxonomyTerm.objects.filter(code=category)
+    if task_force_id is not None:
+        terms = terms.filter(task_force_id=task_force_id)
+    return Service.categories.through.objects.filter(taxonomyterm__in=terms.values("pk")).order_by()
+
+
 def partner_filter(
     queryset: QuerySet[Partner],
     *,
@@ -135,10 +144,7 @@ def partner_filter(
     if kind:
         queryset = queryset.filter(kind=kind)
     if category:
-        offering = Service.objects.filter(categories__code=category)
-        if task_force_id is not None:
-            offering = offering.filter(task_force_id=task_force_id)
-        queryset = queryset.filter(pk__in=offering.order_by().values("partner_id"))
+        queryset = queryset.filter(pk__in=_tagged_services(category, task_force_id).values("service__partner_id"))
     if language:
         queryset = queryset.filter(languages__code=language)
     if active is not None:
@@ -158,11 +164,13 @@ def service_filter(
     partner: int | None = None,
     task_force_id: int | None = None,
 ) -> QuerySet[Service]:
-    """Narrow a scoped service queryset by the directory's filters (all optional, combinable)."""
+    """Narrow a scoped service queryset by the directory's filters (all optional, combinable). The category and
+    language filters are semi-joins from the term's (the language's) side, which their indexes answer."""
     if category:
-        queryset = queryset.filter(categories__code=category)
+        queryset = queryset.filter(pk__in=_tagged_services(category, task_force_id).values("service_id"))
     if language:
-        queryset = queryset.filter(languages__code=language)
+        spoken = Service.languages.through.objects.filter(language__code=language)
+        queryset = queryset.filter(pk__in=spoken.values("service_id"))
     if accepting is not None:
         queryset = queryset.filter(accepting_referrals=accepting)
     if active is not None:
