@@ -68,7 +68,7 @@ migrations-check: $(STAMP) ## Fail when a model change has no migration
 deploy-check: $(STAMP) ## manage.py check --deploy with production settings, warnings fail
 	env DEBUG=false PSN_HTTPS=true PSN_BEHIND_PROXY=true PSN_REQUIRE_MFA=true \
 		SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(45))')" \
-		ALLOWED_HOSTS=psn.example.org CSRF_TRUSTED_ORIGINS=https://psn.example.org \
+		ALLOWED_HOSTS=psn.example.org CSRF_TRUSTED_ORIGINS=https://psn.example.org PSN_SITE_URL=https://psn.example.org \
 		$(PY) manage.py check --deploy --fail-level WARNING
 
 bench: $(STAMP) ## Run the benchmarks on the local PostgreSQL, write bench/results.md (BENCH_ARGS='--requests 20')

@@ -1,4 +1,5 @@
-"""API: referrals (list, detail, create, the lifecycle moves) and their notes.
+"""API: referrals (list, detail, create, the lifecycle moves), their notes and attachments (list, multipart upload,
+download).
 
 Thin views over cases/selectors.py, cases/lifecycle.py and cases/notes.py: they parse the input, resolve ids
 inside the caller's task force and call the service, which checks the right and the state. Answers: 400 for bad
@@ -15,15 +16,19 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from partners.models import Partner, Service, TaxonomyTerm
 from psn import access, audit
 from psn.api import IsActiveMember, Pagination, actor_for_api
 
-from . import lifecycle, notes, selectors
-from .models import Note, ReasonCode, Referral
+from . import attachments, lifecycle, notes, selectors
+from .models import Attachment, Note, ReasonCode, Referral
 from .serializers import (
+    AttachmentSerializer,
+    AttachmentUploadSerializer,
     NoteAnnotateSerializer,
     NoteCreateSerializer,
     NoteEditSerializer,
@@ -37,6 +42,7 @@ from .serializers import (
     ReferralMetadataSerializer,
     TransferSerializer,
 )
+from .views import attachment_response
 
 
 class Conflict(exceptions.APIException):
@@ -143,9 +149,10 @@ class ReferralViewSet(viewsets.GenericViewSet):
         actor = actor_for_api(request)
         data = _parsed(ReferralCreateSerializer, request.data)
         sending = self._sending_partner(actor, data.get("sending_partner"))
-        person = access.people_of_task_force(actor).filter(pk=data["person"]).first()
+        # The people this actor may see (as on the filing page): an id alone must not disclose anyone's record.
+        person = access.people_fileable_by(actor).filter(pk=data["person"]).first()
         if person is None:
-            raise _invalid("person", _("No such person in this task force."))
+            raise _invalid("person", _("No such person among the people you may refer."))
         receiving = Partner.objects.filter(task_force=actor.task_force, pk=data["receiving_partner"]).first()
         if receiving is None:
             raise _invalid("receiving_partner", _("No such partner in this task force."))
@@ -344,6 +351,72 @@ class ReferralViewSet(viewsets.GenericViewSet):
             request=request._request,
         )
         return Response(NoteSerializer(referral.visible_notes, many=True).data)
+
+    # --- Attachments -------------------------------------------------------------------------------------
+
+    @extend_schema(methods=["GET"], request=None, responses={200: AttachmentSerializer(many=True)})
+    @extend_schema(
+        methods=["POST"],
+        request={"multipart/form-data": AttachmentUploadSerializer},
+        responses={201: AttachmentSerializer},
+        description="Attach a file (multipart/form-data: ``file``, ``visibility``). PDF, PNG, JPEG, DOCX or plain "
+        "text, checked by content, at most PSN_ATTACHMENT_MAX_BYTES; a refusal (400) stores nothing.",
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None, parser_classes=[MultiPartParser, FormParser])
+    def attachments(self, request, pk=None):
+        actor = actor_for_api(request)
+        referral = selectors.referral_get_for(actor=actor, pk=pk)
+        if request.method == "POST":
+            # The right before the body is read: a 403 (audited) says nothing about the upload.
+            access.require(
+                access.can_add_attachment(actor, referral),
+                _("Only the members of this referral's two partners attach files to it."),
+            )
+            data = _parsed(AttachmentUploadSerializer, request.data)
+            attachment = attachments.attachment_add(
+                actor=actor,
+                referral=referral,
+                uploaded_file=data["file"],
+                visibility=data["visibility"],
+                request=request._request,
+            )
+            return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+        access.require(
+            referral.details_visible, _("Only the members of this referral's two partners read its attachments.")
+        )
+        audit.record(
+            action="viewed",
+            actor=actor.user,
+            task_force=actor.task_force,
+            obj=referral,
+            changes={"attachments": len(referral.visible_attachments)},
+            request=request._request,
+        )
+        return Response(AttachmentSerializer(referral.visible_attachments, many=True).data)
+
+
+class AttachmentViewSet(viewsets.GenericViewSet):
+    """The file of one attachment, for those who may read it (404 for anyone else), audited at each download."""
+
+    permission_classes = [IsActiveMember]
+    serializer_class = AttachmentSerializer
+    queryset = Attachment.objects.none()
+    renderer_classes = [JSONRenderer]
+
+    def perform_content_negotiation(self, request, force=False):
+        # The file carries its own type; only the errors are rendered, always as JSON (whatever Accept says).
+        return JSONRenderer(), JSONRenderer.media_type
+
+    @extend_schema(
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        description="The file, with ``Content-Disposition: attachment``, ``X-Content-Type-Options: nosniff`` and "
+        "``Cache-Control: private, no-store``; its real type is in ``Content-Type``.",
+    )
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        actor = actor_for_api(request)
+        attachment, handle = attachments.attachment_open_for(actor=actor, pk=pk, request=request._request)
+        return attachment_response(attachment, handle)
 
 
 class NoteViewSet(viewsets.GenericViewSet):

@@ -15,19 +15,22 @@ import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.files.storage import Storage
+from django.db import models, transaction
 from django.http import Http404
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from psn import access, audit
 
-from .models import Attachment, NoteVisibility, Referral
+from .models import Attachment, Consent, NoteVisibility, Referral
 
 logger = logging.getLogger(__name__)
 
@@ -258,3 +261,59 @@ def attachment_open_for(*, actor: access.Actor, pk: int | str, request=None):
         handle.close()  # no download without its audit event
         raise
     return attachment, handle
+
+
+# --- Orphan files ------------------------------------------------------------------------------------------------
+#
+# A file is written to storage before its row commits (the row must name a file that exists). When the caller's
+# transaction rolls back after the service returned (an outer atomic block that fails later), or the process dies
+# between the write and the commit, the file stays with no row pointing at it: Django has no rollback hook to
+# remove it then. A daily task (cases.tasks.storage_orphans_delete) removes such files instead. The age limit keeps
+# it off files whose transaction may still commit.
+
+# Storage folder -> the model whose ``file`` rows own the files in it.
+STORED_FILE_FOLDERS: dict[str, type[models.Model]] = {"attachments": Attachment, "consents": Consent}
+ORPHAN_MIN_AGE = timedelta(days=1)
+ORPHAN_BATCH = 500
+
+
+def _stored_names(storage: Storage, folder: str):
+    """Every file name under ``folder`` (recursively), as the storage names them."""
+    if not storage.exists(folder):
+        return
+    folders, files = storage.listdir(folder)
+    for name in files:
+        yield f"{folder}/{name}"
+    for sub in folders:
+        yield from _stored_names(storage, f"{folder}/{sub}")
+
+
+def _batches(names, size: int):
+    batch: list[str] = []
+    for name in names:
+        batch.append(name)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def storage_orphans_delete(*, min_age: timedelta = ORPHAN_MIN_AGE, now: datetime | None = None) -> list[str]:
+    """Delete the attachment and consent files that no row names and that were written more than ``min_age``
+    ago; returns their names. Running it again finds nothing more to do."""
+    now = now or timezone.now()
+    deleted: list[str] = []
+    for folder, model in STORED_FILE_FOLDERS.items():
+        storage = model._meta.get_field("file").storage
+        for batch in _batches(_stored_names(storage, folder), ORPHAN_BATCH):
+            owned = set(model.objects.filter(file__in=batch).values_list("file", flat=True))
+            for name in batch:
+                if name in owned or storage.get_modified_time(name) > now - min_age:
+                    continue
+                if model.objects.filter(file=name).exists():  # committed since the batch was read
+                    continue
+                storage.delete(name)
+                deleted.append(name)
+                logger.warning("Deleted %s: no %s row names it.", name, model._meta.label)
+    return deleted

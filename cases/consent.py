@@ -159,7 +159,7 @@ def consent_record(
                 },
                 request=request,
             )
-    except Exception:
+    except BaseException:
         # No row points at the file any more: do not leave it behind.
         if stored:
             consent.file.storage.delete(stored)
@@ -171,6 +171,8 @@ def consent_affected_referrals(*, consent: Consent) -> list[Referral]:
     """The open referrals of the consent's person to non-government partners that revoking this consent leaves
     without valid consent (those it covers, with no other consent in force for that partner)."""
     on = timezone.localdate(timezone=consent.task_force.tzinfo)
+    if consent.given_on > on or (consent.expires_on is not None and consent.expires_on < on):
+        return []  # not in force today: revoking it takes nothing away
     referrals = list(
         Referral.objects.filter(task_force_id=consent.task_force_id, person_id=consent.person_id)
         .filter(status__in=OPEN_STATUSES)
@@ -217,13 +219,7 @@ def consent_revoke(*, actor: access.Actor, consent: Consent, reason: str, reques
         raise ValidationError({"reason": _("Say why the consent is revoked.")})
     with transaction.atomic():
         # Whoever sees the person records that they withdrew their consent, whichever partner heard it.
-        locked = (
-            access.consents_of_task_force(actor)
-            .filter(person__in=access.people_visible_to(actor))
-            .select_for_update(of=("self",))
-            .filter(pk=consent.pk)
-            .first()
-        )
+        locked = access.consents_visible_to(actor).select_for_update(of=("self",)).filter(pk=consent.pk).first()
         if locked is None:
             raise Http404(_("No such consent."))
         if locked.revoked_at is not None:
@@ -247,3 +243,32 @@ def consent_revoke(*, actor: access.Actor, consent: Consent, reason: str, reques
             request=request,
         )
     return affected
+
+
+def consent_file_open_for(*, actor: access.Actor, pk: int | str, request=None) -> tuple[Consent, object, str]:
+    """The consent, an open binary handle on its signed form and the form's type (read from its bytes), for an
+    actor who may read the person (Http404 for anyone else, and where no form was uploaded). Each opening is
+    audited as "viewed"; the caller closes the handle (FileResponse does)."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    consent = access.consents_visible_to(actor).filter(pk=pk).first() if 0 < pk < 2**63 else None
+    if consent is None or not consent.file:
+        raise Http404
+    handle = consent.file.storage.open(consent.file.name, "rb")
+    try:
+        kind = filetype.guess(handle.read(8192))
+        handle.seek(0)
+        audit.record(
+            action="viewed",
+            actor=actor.user,
+            task_force=actor.task_force,
+            obj=consent,
+            changes={"file": "downloaded"},
+            request=request,
+        )
+    except BaseException:
+        handle.close()  # no download without its audit event
+        raise
+    return consent, handle, kind.mime if kind is not None else "application/octet-stream"

@@ -84,6 +84,8 @@ class Person(models.Model):
             models.Index(fields=["task_force", "family_name", "given_name"], name="person_tf_name_idx"),
             models.Index(fields=["task_force", "date_of_birth"], name="person_tf_dob_idx"),
             models.Index(fields=["task_force", "phone_digits"], name="person_tf_phone_idx"),
+            # The referral list's name search: people without search_text (saved outside the people service).
+            models.Index(fields=["task_force"], condition=models.Q(search_text=""), name="person_unfolded_idx"),
         ]
         verbose_name_plural = _("people")
 
@@ -197,6 +199,16 @@ class Priority(models.TextChoices):
     STAT = "stat", _("Immediately")
 
 
+# The referral list's ordering by priority, most pressing first (cases/selectors.py); an index of Referral holds it
+# as written here, so the list orders a whole task force through the index.
+PRIORITY_RANK = models.Case(
+    models.When(priority=Priority.STAT, then=models.Value(0)),
+    models.When(priority=Priority.ASAP, then=models.Value(1)),
+    models.When(priority=Priority.URGENT, then=models.Value(2)),
+    default=models.Value(3),
+)
+
+
 class Referral(models.Model):
     task_force = models.ForeignKey(TaskForce, on_delete=models.PROTECT, related_name="referrals", editable=False)
     # A short public reference shown to people (R-2026-000123): never the database id alone.
@@ -248,6 +260,17 @@ class Referral(models.Model):
             models.Index(fields=["task_force", "created_at"], name="referral_tf_created_idx"),
             models.Index(fields=["task_force", "priority", "status"], name="referral_tf_priority_idx"),
             models.Index(fields=["task_force", "due_date"], name="referral_tf_due_idx"),
+            # The inbox's "sent by you, changed lately" section and its count.
+            models.Index(fields=["task_force", "sending_partner", "updated_at"], name="referral_tf_send_updated_idx"),
+            # The list's ordering by update time (by due date, latest first: PostgreSQL only, migration 0004).
+            models.Index(fields=["task_force", "updated_at"], name="referral_tf_updated_idx"),
+            # The list's ordering by priority (then newest first).
+            models.Index(
+                models.F("task_force"),
+                PRIORITY_RANK,
+                models.F("created_at").desc(),
+                name="referral_tf_priority_rank_idx",
+            ),
             # The overdue sweep: submitted, not yet marked, deadline passed.
             models.Index(
                 fields=["acknowledge_by"],

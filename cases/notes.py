@@ -3,7 +3,8 @@
 A note is shared with the other partner or internal to the writer's partner (psn/access.py decides who reads
 which). The audit trail records that a note was written or edited, its visibility and lengths, never its
 text: the trail is read by coordinators, who must not read partners' notes. Reading notes is not audited
-here: the referral pages and API record the "viewed" event.
+here: the referral pages and API record the "viewed" event. A shared note tells the other partner's referral staff
+(in-app and by email, through cases/notifications.py); an internal note tells nobody.
 """
 
 from __future__ import annotations
@@ -18,8 +19,11 @@ from django.utils.translation import gettext as _
 
 from psn import access, audit
 
-from . import lifecycle
+from . import lifecycle, notifications
 from .models import NOTE_EDIT_WINDOW_SECONDS, Note, NoteVisibility, Referral
+
+# The notification kind of a new shared note (Notification.kind).
+NOTE_KIND = "note"
 
 
 def _clean_body(body: str) -> str:
@@ -37,6 +41,25 @@ def _require_visible(actor: access.Actor, referral: Referral) -> None:
     # Another task force's referral, or one the actor cannot see at all, does not exist for them.
     if not access.can_view_referral(actor, referral):
         raise Http404
+
+
+def _notify_other_partner(*, actor: access.Actor, referral: Referral, note: Note) -> None:
+    """Tell the other partner's referral staff and admins (in-app, and by email once committed) that a shared note
+    was written; never the writer, who may belong to both. The message names the referral and the writing
+    partner only: the note's text and the person stay on PSN Hub. An internal note tells nobody."""
+    if note.author_partner_id == referral.sending_partner_id:
+        writer, other_id = referral.sending_partner, referral.receiving_partner_id
+    else:
+        writer, other_id = referral.receiving_partner, referral.sending_partner_id
+    if not access.partner_sees_referral_details(referral, other_id):
+        return  # a draft: the receiving partner does not know of it yet
+    notifications.notify(
+        referral=referral,
+        kind=NOTE_KIND,
+        recipients=notifications.staff_of(other_id).exclude(pk=actor.user.pk),
+        message=_("New note on referral %(reference)s from %(partner)s.")
+        % {"reference": referral.reference, "partner": writer.name},
+    )
 
 
 def _create(
@@ -86,6 +109,8 @@ def _create(
             },
             request=request,
         )
+        if visibility == NoteVisibility.SHARED:
+            _notify_other_partner(actor=actor, referral=referral, note=note)
         if is_contact:
             # Recording contact is the lifecycle's move (receiving referral staff, accepted or in progress; set
             # once under the row lock, audited): a refusal there rolls the note back with it.

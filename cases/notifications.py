@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from partners.models import Membership, Role
 
@@ -23,9 +24,10 @@ from .models import Notification, Referral
 ONCE_KINDS = frozenset({"overdue"})
 
 
-def referral_path(referral: Referral) -> str:
-    # The referral page arrives with the views (next session); the path is fixed by the design.
-    return f"/referrals/{referral.pk}/"
+def referral_url(referral: Referral) -> str:
+    """The referral page's absolute address (PSN_SITE_URL plus its path): a link in an email has no site to be
+    relative to."""
+    return settings.PSN_SITE_URL + reverse("cases:referral_detail", kwargs={"pk": referral.pk})
 
 
 def staff_of(partner_id: int):
@@ -53,7 +55,7 @@ def coordinators_of(task_force_id: int):
 
 
 def _send_email(*, referral: Referral, kind: str, message: str, user) -> None:
-    context = {"referral": referral, "kind": kind, "message": message, "path": referral_path(referral)}
+    context = {"referral": referral, "kind": kind, "message": message, "url": referral_url(referral)}
     subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(
         render_to_string("emails/referral_notification_subject.txt", context).split()
     )
@@ -94,3 +96,17 @@ def notify(*, referral: Referral, kind: str, recipients: Iterable, message: str)
             lambda n=notification: _send_email(referral=referral, kind=kind, message=n.message, user=n.user)
         )
     return created
+
+
+def notifications_mark_read(*, actor, referral: Referral | None = None) -> int:
+    """Mark the actor's unread notifications read: those of one referral (opening its page) or all of them (the
+    inbox's button). One conditional UPDATE, none when the navigation already counted nothing unread; returns how
+    many changed (a second run changes none)."""
+    from django.utils import timezone
+
+    if actor.task_force is None or not actor.unread_notifications:
+        return 0
+    unread = Notification.objects.filter(task_force=actor.task_force, user=actor.user, read_at__isnull=True)
+    if referral is not None:
+        unread = unread.filter(referral=referral)
+    return unread.update(read_at=timezone.now())

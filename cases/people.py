@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -108,6 +110,9 @@ class Candidate:
     neighborhood: str
     score: int
     reasons: list[str] = field(default_factory=list)
+    # The phone's last four digits ("•••0101"), enough to tell two people apart; display only, so two candidates
+    # of the same record compare equal whatever is shown.
+    masked_phone: str = field(default="", compare=False)
 
 
 class DuplicateCandidates(ValidationError):
@@ -186,13 +191,27 @@ def _narrowing(*, keys: list[str], digits: str, dob: datetime.date | None, swapp
     )
 
 
-def _fetch(rows) -> list[Person]:
-    """The narrowed rows; on PostgreSQL with the word-similarity threshold of the ``%>`` operator lowered to
-    TRIGRAM_THRESHOLD for this query only (SET LOCAL, inside its own transaction or savepoint)."""
+@contextmanager
+def word_similarity_threshold() -> Iterator[None]:
+    """On PostgreSQL, the word-similarity threshold of the ``%>`` operator (``trigram_word_similar``) lowered to
+    TRIGRAM_THRESHOLD for the queries run inside (SET LOCAL, in its own transaction or savepoint); nothing
+    elsewhere."""
     if connection.vendor != "postgresql":
-        return list(rows)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", [str(TRIGRAM_THRESHOLD)])
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", [str(TRIGRAM_THRESHOLD)])
+        yield
+
+
+def masked_phone(digits: str) -> str:
+    return f"•••{digits[-4:]}" if len(digits) >= 4 else ""
+
+
+def _fetch(rows) -> list[Person]:
+    """The narrowed rows, with the lowered word-similarity threshold on PostgreSQL."""
+    with word_similarity_threshold():
         return list(rows)
 
 
@@ -263,6 +282,7 @@ def person_duplicates(
                 neighborhood=person.neighborhood,
                 score=max(0, min(100, round(score))),
                 reasons=reasons,
+                masked_phone=masked_phone(person.phone_digits),
             )
         )
     candidates.sort(key=lambda c: (-c.score, c.full_name, c.person_id))

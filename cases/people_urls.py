@@ -1,8 +1,19 @@
 """The people pages (/people/): search, a person's record, entering a person with the duplicate check, consents,
 merging."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import people_views as views
 
 app_name = "people"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.person_list, name="person_list"),
+    path("new/", views.person_create, name="person_create"),
+    path("<int:pk>/", views.person_detail, name="person_detail"),
+    path("<int:pk>/edit/", views.person_edit, name="person_edit"),
+    path("<int:pk>/merge/", views.person_merge, name="person_merge"),
+    path("<int:pk>/consents/new/", views.consent_create, name="consent_create"),
+    path("consents/<int:pk>/revoke/", views.consent_revoke_page, name="consent_revoke"),
+    path("consents/<int:pk>/file/", views.consent_file, name="consent_file"),
+]

@@ -11,28 +11,39 @@ Reads are not audited here: the views and API that show a referral's notes and a
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
 
 from django.core.exceptions import ValidationError
-from django.db.models import BooleanField, Case, CharField, Count, F, Prefetch, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Concat
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from partners.models import Partner, TaxonomyTerm
+from partners.models import Partner, Service, TaxonomyTerm
 from psn import access
 
-from .models import Notification, Priority, Referral, Status, Transition
+from .models import PRIORITY_RANK, Notification, Person, Priority, Referral, Status, Transition
+from .people import fold
 
 # The orderings a list may ask for (a closed list: user input never reaches order_by). The last key breaks ties.
-PRIORITY_RANK = Case(
-    When(priority=Priority.STAT, then=Value(0)),
-    When(priority=Priority.ASAP, then=Value(1)),
-    When(priority=Priority.URGENT, then=Value(2)),
-    default=Value(3),
-)
 ORDERINGS = {
     "created": ("created_at", "pk"),
     "-created": ("-created_at", "-pk"),
@@ -49,8 +60,12 @@ ORDERINGS = {
 DEFAULT_ORDERING = "-created"
 
 INBOX_LIMIT = 10
+PERSON_SEARCH_LIMIT = 20
 DUE_SOON_DAYS = 7
 SENT_CHANGED_DAYS = 14
+# A reference search: one word with a digit (R-2026-000123, 000123, 2026-0001), or only an R and dashes (R-, r,
+# which every reference holds). Names hold no digits: such a text is looked up in the references only.
+REFERENCE_LIKE = re.compile(r"\S*\d\S*|[Rr]?-*")
 
 
 def _values(value, allowed: Iterable[str], name: str) -> list[str]:
@@ -70,14 +85,16 @@ def _day_start(day: datetime.date, tz) -> datetime.datetime:
 
 
 def _with_row_privacy(qs: QuerySet[Referral], actor: access.Actor) -> QuerySet[Referral]:
+    # The name is a subquery, not a join: the paginator's COUNT drops an unused annotation but not its join.
     details = access.referral_details_condition(actor)
+    name = (
+        Person.objects.filter(pk=OuterRef("person_id"))
+        .order_by()
+        .values(full_name=Concat("given_name", Value(" "), "family_name", output_field=CharField()))
+    )
     return qs.annotate(
         details_visible=Case(When(details, then=Value(True)), default=Value(False), output_field=BooleanField()),
-        person_name=Case(
-            When(details, then=Concat("person__given_name", Value(" "), "person__family_name")),
-            default=Value(""),
-            output_field=CharField(),
-        ),
+        person_name=Case(When(details, then=Subquery(name[:1])), default=Value(""), output_field=CharField()),
     )
 
 
@@ -96,8 +113,9 @@ def referral_list_for(
 ) -> QuerySet[Referral]:
     """The referrals the actor sees, filtered and ordered. ``partner`` matches either side; ``need`` matches the
     term and its direct children; dates are days of the task force's time zone, both ends included; ``q``
-    searches the reference and, only on rows whose details the actor sees, the person's names and aliases.
-    Two queries for a page: the rows, and their needs."""
+    searches the references when it looks like one (``_search``), else the person's names and aliases, only on
+    rows whose details the actor sees. Two queries for a page: the rows, and their needs; with ``need``, one more
+    here (its terms). The plans at full scale: bench/results.md, "Referral pages"."""
     qs = access.referrals_visible_to(actor)
     if not access.can_act(actor):
         return qs
@@ -111,8 +129,11 @@ def referral_list_for(
         qs = qs.filter(Q(sending_partner_id=partner_id) | Q(receiving_partner_id=partner_id))
     if need is not None:
         need_id = _pk(need)
+        # The term ids first (a query of its own): inlined, the planner knows how many referrals hold them and
+        # joins them with the visible rows; as a subquery it guessed one term and probed each of its referrals.
         terms = TaxonomyTerm.objects.filter(task_force=actor.task_force).filter(Q(pk=need_id) | Q(parent_id=need_id))
-        qs = qs.filter(pk__in=Referral.needs.through.objects.filter(taxonomyterm__in=terms).values("referral_id"))
+        term_ids = list(terms.values_list("pk", flat=True))
+        qs = qs.filter(pk__in=Referral.needs.through.objects.filter(taxonomyterm_id__in=term_ids).values("referral_id"))
     if created_from is not None:
         qs = qs.filter(created_at__gte=_day_start(created_from, tz))
     if created_to is not None:
@@ -136,19 +157,23 @@ def referral_list_for(
 
 
 def _search(text: str, actor: access.Actor) -> Q:
-    by_reference = Q(reference__icontains=text)
-    words = text.lower().split()[:5]
-    if not words:
-        return by_reference
-    by_name = Q()
-    for word in words:
-        by_name &= (
-            Q(person__given_name__icontains=word)
-            | Q(person__family_name__icontains=word)
-            | Q(person__aliases__icontains=word)
-            | Q(person__search_text__icontains=word)
+    """A text like a reference is looked up in the references (trigram index, migration 0004), any other in the
+    names and aliases of the people of the rows whose details the actor sees: ``search_text`` holds them folded
+    (trigram index ``person_search_trgm``). Never both in one OR, which no index can answer."""
+    if REFERENCE_LIKE.fullmatch(text):
+        return Q(reference__contains=text.upper())  # references are upper case
+    people = Person.objects.filter(task_force=actor.task_force)
+    for word in text.lower().split()[:5]:
+        # A person saved without the people service (no search_text) is still found by the names themselves
+        # (the partial index ``person_unfolded_idx`` keeps that branch out of a scan).
+        people = people.filter(
+            Q(search_text__contains=fold(word))
+            | (
+                Q(search_text="")
+                & (Q(given_name__icontains=word) | Q(family_name__icontains=word) | Q(aliases__icontains=word))
+            )
         )
-    return by_reference | (access.referral_details_condition(actor) & by_name)
+    return access.referral_details_condition(actor) & Q(person__in=people)
 
 
 def referral_get_for(*, actor: access.Actor, pk: int | str) -> Referral:
@@ -252,7 +277,11 @@ def inbox_for(*, actor: access.Actor, limit: int = INBOX_LIMIT) -> Inbox:
     }
     sections: dict[str, InboxSection] = {}
     if partner_ids:
-        counts = referrals.aggregate(**{name: Count("pk", filter=cond) for name, cond in conditions.items()})
+        # Counted over the rows of some section only (indexes: receiving partner and status, sending partner
+        # and update time), not over the whole task force.
+        counts = referrals.filter(reduce(or_, conditions.values())).aggregate(
+            **{name: Count("pk", filter=cond) for name, cond in conditions.items()}
+        )
         for name, cond in conditions.items():
             items = list(
                 referrals.filter(cond)
@@ -266,3 +295,59 @@ def inbox_for(*, actor: access.Actor, limit: int = INBOX_LIMIT) -> Inbox:
     unread_count = unread.count()
     notifications = list(unread.select_related("referral").order_by("-created_at", "-pk")[:limit])
     return Inbox(**sections, notifications=InboxSection(items=notifications, count=unread_count))
+
+
+# --- Filing a referral -------------------------------------------------------------------------------------------
+#
+# What the filing page offers. The lists are what a referral may be filed with; the service
+# (``cases.lifecycle.referral_create``) checks each choice again, so these only keep the page honest.
+
+
+def referral_receivers_for(*, actor: access.Actor) -> QuerySet[Partner]:
+    """The partners a referral may go to: the task force's active partners (the page leaves out the sender)."""
+    return access.partners_visible_to(actor).filter(active=True).order_by("name")
+
+
+def referral_services_for(*, actor: access.Actor) -> QuerySet[Service]:
+    """The active services of the active partners, grouped by partner (the form checks the one chosen belongs to
+    the receiving partner)."""
+    return (
+        access.services_visible_to(actor)
+        .filter(active=True, partner__active=True)
+        .select_related("partner")
+        .order_by("partner__name", "partner_id", "name", "pk")
+    )
+
+
+def referral_needs_for(*, actor: access.Actor) -> QuerySet[TaxonomyTerm]:
+    if not access.can_act(actor):
+        return TaxonomyTerm.objects.none()
+    return TaxonomyTerm.objects.filter(task_force=actor.task_force, active=True).order_by("name", "pk")
+
+
+def person_search_for(*, actor: access.Actor, q: str, limit: int = PERSON_SEARCH_LIMIT) -> list[Person]:
+    """People the actor may see (``access.people_visible_to``) whose names or aliases hold every word of ``q``
+    (case and accents ignored); at most ``limit``, by name. One query."""
+    words = fold(q).split()[:5]
+    if not words:
+        return []
+    qs = access.people_visible_to(actor)
+    for word in words:
+        qs = qs.filter(
+            Q(search_text__contains=word)
+            | Q(given_name__icontains=word)
+            | Q(family_name__icontains=word)
+            | Q(aliases__icontains=word)
+        )
+    return list(qs.order_by("family_name", "given_name", "pk")[:limit])
+
+
+def person_for_filing(*, actor: access.Actor, pk: int | str | None, picked=()) -> Person | None:
+    """The person ``pk`` if the actor may file for them (``access.people_fileable_by``), else None."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    if not 0 < pk < 2**63:
+        return None
+    return access.people_fileable_by(actor, picked=picked).filter(pk=pk).first()

@@ -8,11 +8,12 @@ they may read. The metadata serializers have no field that could carry the perso
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .models import Note, NoteVisibility, Priority, Referral, Status, Transition
+from .models import Attachment, Note, NoteVisibility, Priority, Referral, Status, Transition
 
 MAX_ID = 2**63 - 1
 
@@ -73,6 +74,37 @@ class NoteSerializer(serializers.ModelSerializer):
             "edited_at",
         ]
         read_only_fields = fields
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    """An attachment as its readers see it; the file itself only through ``download_url`` (access checked,
+    audited), never a storage URL."""
+
+    name = serializers.CharField(source="original_name", read_only=True)
+    uploaded_by = serializers.CharField(source="uploaded_by.full_name", read_only=True, default=None)
+    uploaded_by_partner = _PartnerRefSerializer(read_only=True)
+    referral = serializers.PrimaryKeyRelatedField(read_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = [
+            "id",
+            "referral",
+            "name",
+            "content_type",
+            "size",
+            "sha256",
+            "visibility",
+            "uploaded_by",
+            "uploaded_by_partner",
+            "created_at",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+    def get_download_url(self, attachment: Attachment) -> str:
+        return reverse("attachment-download", args=[attachment.pk])
 
 
 _METADATA_FIELDS = [
@@ -170,9 +202,10 @@ class ReferralDetailSerializer(ReferralMetadataSerializer):
     person = _PersonRefSerializer(read_only=True)
     transitions = TransitionDetailSerializer(many=True, read_only=True)
     notes = NoteSerializer(source="visible_notes", many=True, read_only=True)
+    attachments = AttachmentSerializer(source="visible_attachments", many=True, read_only=True)
 
     class Meta(ReferralMetadataSerializer.Meta):
-        fields = [*ReferralMetadataSerializer.Meta.fields, "person", "reason", "notes"]
+        fields = [*ReferralMetadataSerializer.Meta.fields, "person", "reason", "notes", "attachments"]
         read_only_fields = fields
 
 
@@ -244,3 +277,10 @@ class NoteEditSerializer(serializers.Serializer):
 class NoteAnnotateSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=10000, trim_whitespace=False)
     visibility = serializers.ChoiceField(choices=NoteVisibility.choices, required=False)
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    """A multipart upload: the file (checked by content and size by the service) and who reads it."""
+
+    file = serializers.FileField(allow_empty_file=True, use_url=False)
+    visibility = serializers.ChoiceField(choices=NoteVisibility.choices, default=NoteVisibility.SHARED)

@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from partners.models import Membership, Partner, Role, Service, TaskForce
 
@@ -61,6 +62,16 @@ class Actor:
         return role is not None and ROLE_RANK[Role(role)] >= ROLE_RANK[Role(minimum)]
 
     @property
+    def waiting_referrals(self) -> int:
+        """Referrals submitted to the actor's partners and not yet acknowledged (the navigation's count)."""
+        return sum(getattr(m, "waiting_referrals", 0) for m in self.memberships)
+
+    @property
+    def unread_notifications(self) -> int:
+        # The same number on every membership of the task force (it is the user's): read from the first.
+        return getattr(self.memberships[0], "unread_notifications", 0) if self.memberships else 0
+
+    @property
     def task_forces(self) -> list[TaskForce]:
         seen: dict[int, TaskForce] = {}
         for m in self.all_memberships:
@@ -97,6 +108,24 @@ class TaskForceChoiceError(Exception):
 TASK_FORCE_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,49}")
 
 
+def _with_waiting_counts(memberships: QuerySet[Membership]) -> QuerySet[Membership]:
+    """The navigation's counts, read in the same query as the memberships (no query of their own on any page):
+    per membership, the referrals submitted to its partner and not yet acknowledged, and the user's unread
+    notifications in its task force."""
+    from cases.models import Notification, Referral, Status
+
+    def count_of(queryset):
+        return Coalesce(Subquery(queryset.order_by().values("task_force_id").annotate(n=Count("pk")).values("n")), 0)
+
+    waiting = Referral.objects.filter(
+        task_force_id=OuterRef("task_force_id"), receiving_partner_id=OuterRef("partner_id"), status=Status.SUBMITTED
+    )
+    unread = Notification.objects.filter(
+        task_force_id=OuterRef("task_force_id"), user_id=OuterRef("user_id"), read_at__isnull=True
+    )
+    return memberships.annotate(waiting_referrals=count_of(waiting), unread_notifications=count_of(unread))
+
+
 def actor_for(user, *, requested_slug: str | None = None, remembered_id: int | None = None) -> Actor:
     """Build the request's Actor. One query for a member; one more for a site admin outside their memberships.
 
@@ -105,7 +134,7 @@ def actor_for(user, *, requested_slug: str | None = None, remembered_id: int | N
     """
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return ANONYMOUS
-    all_memberships = tuple(active_memberships(user).select_related("partner", "task_force"))
+    all_memberships = tuple(_with_waiting_counts(active_memberships(user).select_related("partner", "task_force")))
     by_tf = {m.task_force_id: m.task_force for m in all_memberships}
     task_force: TaskForce | None = None
     if requested_slug is not None:
@@ -386,6 +415,22 @@ def can_record_consent(actor: Actor) -> bool:
     return can_enter_people(actor)
 
 
+# The session key under which the people page keeps the people a user picked among duplicate candidates.
+PICKED_PEOPLE_SESSION_KEY = "psn_picked_people"
+PICKED_PEOPLE_KEPT = 20
+
+
+def people_fileable_by(actor: Actor, *, picked=()):
+    """The people an actor may file a referral for: those they may see (``people_visible_to``) and those they
+    picked, in this session, among the duplicate check's candidates for the person they entered (the check
+    showed them that record on purpose, and it is audited). An id typed into a URL gives nothing more."""
+    visible = people_visible_to(actor)
+    picked = [pk for pk in picked if isinstance(pk, int)][:PICKED_PEOPLE_KEPT]
+    if not picked:
+        return visible
+    return visible | people_of_task_force(actor).filter(pk__in=picked)
+
+
 def people_of_task_force(actor: Actor):
     """The people of the actor's task force that still stand on their own (merged-away records are history)."""
     from cases.models import Person
@@ -595,3 +640,72 @@ def people_visible_to(actor: Actor):
     return Person.objects.filter(task_force=actor.task_force, merged_into__isnull=True).filter(
         Q(pk__in=referred.values("person_id")) | Q(pk__in=consented.values("person_id")) | Q(created_by=actor.user)
     )
+
+
+# --- Filing referrals from the pages ------------------------------------------------------------------
+#
+# ``can_file_referral_from`` for one partner, as a list and as a yes/no: the filing page offers the partners the
+# actor may send from, and the "New referral" buttons show only to those who have at least one.
+
+
+def partners_filing_for(actor: Actor) -> QuerySet[Partner]:
+    """The active partners of the task force the actor files referrals from (their referral staff or admin)."""
+    if not can_act(actor):
+        return Partner.objects.none()
+    ids = sorted(m.partner_id for m in actor.memberships if is_referral_staff_of(actor, m.partner_id))
+    return Partner.objects.filter(task_force=actor.task_force, active=True, pk__in=ids).order_by("name")
+
+
+def can_file_referrals(actor: Actor) -> bool:
+    """Whether the actor files referrals from any partner (no query: memberships are of active partners)."""
+    return can_act(actor) and any(is_referral_staff_of(actor, m.partner_id) for m in actor.memberships)
+
+
+# --- People pages and API
+#
+# A consent is read (and its signed form downloaded) by whoever may read its person: the consent says what may be
+# shared about them, so it is as private as they are.
+
+
+def consents_visible_to(actor: Actor):
+    from cases.models import Consent
+
+    if not can_act(actor):
+        return Consent.objects.none()
+    return Consent.objects.filter(task_force=actor.task_force, person__in=people_visible_to(actor))
+
+
+# --- Coordination: the referral list's CSV export and the reason codes
+#
+# The export is the whole filtered list of the task force (every referral's metadata, the people's names where the
+# coordinator is also a party), so it is a coordinator's; the coded reason lists are what the monthly reports count
+# and what every partner picks from, so coordinators keep them. Every member reads the codes (the API offers them).
+
+
+def can_export_referrals(actor: Actor) -> bool:
+    return can_act(actor) and actor.is_coordinator
+
+
+def can_manage_reason_codes(actor: Actor) -> bool:
+    """List (on the page, with inactive codes), add, edit, deactivate and reactivate the task force's codes."""
+    return can_act(actor) and actor.is_coordinator
+
+
+def reason_codes_of_task_force(actor: Actor):
+    """The scope of reason codes (another task force's are a 404): every member of the task force reads them."""
+    from cases.models import ReasonCode
+
+    if not can_act(actor):
+        return ReasonCode.objects.none()
+    return ReasonCode.objects.filter(task_force=actor.task_force)
+
+
+# --- Notifications (cases/notes.py)
+
+
+def partner_sees_referral_details(referral, partner_id: int) -> bool:
+    """Whether the members of ``partner_id`` read this referral's details: the sending partner always, the
+    receiving partner once it was sent. Who is told of a shared note asks this (a draft's note tells nobody)."""
+    if partner_id == referral.sending_partner_id:
+        return True
+    return partner_id == referral.receiving_partner_id and _receiving_side_sees_referral(referral)

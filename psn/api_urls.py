@@ -5,7 +5,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import ApiTokenViewSet, LockoutViewSet, MeViewSet
-from cases.api import NoteViewSet, ReferralViewSet
+from cases.api import AttachmentViewSet, NoteViewSet, ReferralViewSet
+from cases.fhir_api import ReferralFhirView
+from cases.people_api import ConsentViewSet, PersonViewSet
+from cases.reason_api import ReasonCodeViewSet
 from partners.api import (
     LanguageViewSet,
     MembershipViewSet,
@@ -36,11 +39,16 @@ router.register("audit-events", AuditEventViewSet, basename="audit-event")
 router.register("hsds/imports", DirectoryImportViewSet, basename="hsds-import")
 router.register("referrals", ReferralViewSet, basename="referral")
 router.register("notes", NoteViewSet, basename="note")
+router.register("people", PersonViewSet, basename="person")
+router.register("consents", ConsentViewSet, basename="consent")
+router.register("reason-codes", ReasonCodeViewSet, basename="reason-code")
+router.register("attachments", AttachmentViewSet, basename="attachment")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("hsds/export/", DirectoryExportView.as_view(), name="hsds-export"),
+    path("referrals/<int:pk>/fhir/", ReferralFhirView.as_view(), name="referral-fhir"),
     path("", include(router.urls)),
     # Last: anything else under /api/v1/ is a JSON 404 (and a missing trailing slash is named, not redirected).
     re_path(r"^(?P<rest>.*)$", not_found, name="api-not-found"),

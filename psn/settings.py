@@ -158,6 +158,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.tasks.mark_overdue_referrals",
         "schedule": timedelta(minutes=15),
     },
+    "delete-orphan-storage-files": {
+        "task": "cases.tasks.storage_orphans_delete",
+        "schedule": timedelta(hours=24),
+    },
 }
 
 # --- Email ----------------------------------------------------------------------------------
@@ -168,6 +172,9 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="PSN Hub <no-reply@psnhub.invalid>")
+# The site's address as users reach it (scheme and host, no trailing slash): every link in an email starts with it.
+# The default suits `make run`; production sets it (`check --deploy` warns otherwise, see psn/checks.py).
+PSN_SITE_URL = env.str("PSN_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Authentication -------------------------------------------------------------------------
@@ -385,6 +392,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ReferralStatusEnum": "cases.models.Status",
         "DirectoryImportStatusEnum": "partners.models.DirectoryImportStatus",
+        "ReasonKindEnum": "cases.models.ReasonKind",
+        "KindEnum": "partners.models.PartnerKind",  # its name before reason codes had a kind too
     },
 }
 

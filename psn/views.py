@@ -35,7 +35,12 @@ def home(request):
         ("due_soon", _("Due soon"), inbox.due_soon, ""),
         ("sent_changed", _("Sent by you, changed"), inbox.sent_changed, ""),
     ]
-    context = {"colleagues": colleagues[:100], "inbox": inbox, "inbox_sections": inbox_sections}
+    context = {
+        "colleagues": colleagues[:100],
+        "inbox": inbox,
+        "inbox_sections": inbox_sections,
+        "may_file": access.can_file_referrals(actor),
+    }
     return render(request, "psn/home.html", context)
 
 

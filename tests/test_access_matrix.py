@@ -16,6 +16,7 @@ How to read a row:
 
 from __future__ import annotations
 
+import copy
 from datetime import timedelta
 
 import pytest
@@ -254,19 +255,27 @@ def _build_objects(world) -> dict:
 
 
 @pytest.fixture(scope="module")
-def matrix_world(module_world):
-    """The world and the objects the rows point at, built once; each test runs in a savepoint (``db``)."""
+def matrix_world(module_world, django_db_blocker):
+    """The world, the objects the rows point at and a signed-in session per actor, built once; each test runs in
+    a savepoint (``db``), so what a request changes (a session ended, a membership deactivated) is undone after
+    it. Signing in once per actor rather than per cell saves a fifth of the matrix's time."""
     objects = _build_objects(module_world)
     for module in ROW_MODULES:
         objects.update(module.build_objects(module_world))
-    return MatrixWorld(world=module_world, objects=objects)
+    mw = MatrixWorld(world=module_world, objects=objects)
+    with django_db_blocker.unblock():
+        for key in filter(None, ACTORS.values()):
+            user = module_world.users[key]
+            home = module_world.other_tf if user.email.startswith("foreign") else module_world.tf
+            mw.cookies[user.pk] = login_client(user, home).cookies
+    return mw
 
 
 def _client(mw: MatrixWorld, user) -> Client:
-    if user is None:
-        return Client()
-    home = mw.world.other_tf if user.email.startswith("foreign") else mw.world.tf
-    return login_client(user, home)
+    client = Client()
+    if user is not None:
+        client.cookies = copy.deepcopy(mw.cookies[user.pk])
+    return client
 
 
 def _path(mw: MatrixWorld, req: Req, user) -> str:

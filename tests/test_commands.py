@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
+from cases.models import Note, Person, Referral, Transition
 from partners.models import Membership, Partner, PartnerKind, Role, TaskForce
 from psn.models import AuditEvent
 
@@ -57,6 +58,10 @@ def test_seed_demo_is_idempotent_and_makes_every_role(capsys, monkeypatch):
         Partner.objects.count(),
         Membership.objects.count(),
         get_user_model().objects.count(),
+        Person.objects.count(),
+        Referral.objects.count(),
+        Transition.objects.count(),
+        Note.objects.count(),
     )
     call_command("seed_demo")
     assert (
@@ -64,7 +69,13 @@ def test_seed_demo_is_idempotent_and_makes_every_role(capsys, monkeypatch):
         Partner.objects.count(),
         Membership.objects.count(),
         get_user_model().objects.count(),
+        Person.objects.count(),
+        Referral.objects.count(),
+        Transition.objects.count(),
+        Note.objects.count(),
     ) == counts
+    people, referrals, transitions, notes = counts[4:]  # the demo history
+    assert people == 400 and referrals > 1300 and transitions > 3 * referrals and notes > 2 * referrals
 
     wdmo = TaskForce.objects.get(slug="wdmo")
     assert wdmo.name == "Western District of Missouri"
@@ -78,6 +89,9 @@ def test_seed_demo_is_idempotent_and_makes_every_role(capsys, monkeypatch):
     out = capsys.readouterr().out
     assert "coordinator@wdmo.example.org" in out
     assert "demo-password-for-tests" in out
+    # Both runs print the history's counts; the second one created none of it.
+    assert f"{counts[5]:,} referrals, {counts[6]:,} transitions" in out
+    assert "created now: 0 people, 0 consents, 0 referrals, 0 transitions, 0 notes" in out
 
 
 @pytest.mark.django_db

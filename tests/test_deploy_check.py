@@ -18,6 +18,7 @@ def _production_env(tmp_path) -> dict:
         PSN_REQUIRE_MFA="true",
         PSN_BEHIND_PROXY="true",
         ALLOWED_HOSTS="psn.example.org",
+        PSN_SITE_URL="https://psn.example.org",
         PSN_VAR_DIR=str(tmp_path),
     )
     env.pop("CELERY_TASK_ALWAYS_EAGER", None)

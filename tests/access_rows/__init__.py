@@ -76,6 +76,7 @@ def POST(name: str, target: str | None = None, data: dict | None = None) -> Req:
 class MatrixWorld:
     world: object
     objects: dict = field(default_factory=dict)
+    cookies: dict = field(default_factory=dict)  # user pk -> the cookies of a session signed in once
 
 
 def pk_of(key: str) -> Callable[[MatrixWorld, object], dict]:

@@ -8,16 +8,20 @@ the right. The coordinator (of neither partner) and the site admin read the meta
 list, 404 for a note, which does not exist for them). The target's shared and internal notes were written by
 the receiving side's referral staff over an hour ago: their author gets the 400 of the closed edit window;
 the other partner does not see the internal one (404). Bodies naming no such object are the 400 after the
-right (the ids are not known when the table is read)."""
+right (the ids are not known when the table is read). Attachments follow the notes: the two partners' members list
+and upload (the table's JSON body is refused with a 415 after the right: uploads are multipart) and download what
+they may read; coordinators outside the two partners get a 403 on the list and the upload and a 404 on a
+download."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from cases import lifecycle, notes
-from cases.models import Note, NoteVisibility, Referral, Status, Transition
+from cases import attachments, lifecycle, notes
+from cases.models import Attachment, Note, NoteVisibility, Referral, Status, Transition
 from cases.reasons import reason_codes_seed
 from partners.models import TaxonomyTerm
 from psn.access import actor_for
@@ -74,6 +78,14 @@ ROWS: dict = {
         (401,    201,    201,    201,    201,    201,    201,    404,    404,    404,    401,    403),
     POST("note-annotate", "api_internal_note", data={"body": "Matrix annotation"}):
         (401,    201,    201,    201,    404,    404,    404,    404,    404,    404,    401,    403),
+    GET("referral-attachments", "api_referral"):
+        (401,    200,    200,    200,    200,    200,    200,    403,    404,    403,    401,    403),
+    POST("referral-attachments", "api_referral", data={"visibility": "shared"}):
+        (401,    415,    415,    415,    415,    415,    415,    403,    404,    403,    401,    403),
+    GET("attachment-download", "api_attachment"):
+        (401,    200,    200,    200,    200,    200,    200,    404,    404,    404,    401,    403),
+    GET("attachment-download", "api_internal_attachment"):
+        (401,    200,    200,    200,    404,    404,    404,    404,    404,    404,    401,    403),
 }
 # fmt: on
 
@@ -82,6 +94,8 @@ TARGETS: dict[str, Target] = {
     "api_foreign_referral": Target(pk_of("api_foreign_referral"), "edt"),
     "api_shared_note": Target(pk_of("api_shared_note"), "wdt"),
     "api_internal_note": Target(pk_of("api_internal_note"), "wdt"),
+    "api_attachment": Target(pk_of("api_attachment"), "wdt"),
+    "api_internal_attachment": Target(pk_of("api_internal_attachment"), "wdt"),
 }
 
 
@@ -113,11 +127,21 @@ def build_objects(world) -> dict:
         status=Status.SUBMITTED,
         submitted_at=timezone.now(),
     )
+    files = {
+        f"api_{name}attachment": attachments.attachment_add(
+            actor=receiver,
+            referral=referral,
+            uploaded_file=SimpleUploadedFile("matrix.pdf", b"%PDF-1.4\n%%EOF\n"),
+            visibility=visibility,
+        )
+        for name, visibility in (("", NoteVisibility.SHARED), ("internal_", NoteVisibility.INTERNAL))
+    }
     return {
         "api_referral": referral,
         "api_foreign_referral": foreign,
         "api_shared_note": shared,
         "api_internal_note": internal,
+        **files,
     }
 
 
@@ -127,4 +151,5 @@ COUNTS = {
     "transitions": lambda: Transition.objects.count(),
     "notes": lambda: Note.objects.count(),
     "edited notes": lambda: Note.objects.exclude(edited_at=None).count(),
+    "attachments (API rows)": lambda: Attachment.objects.count(),
 }

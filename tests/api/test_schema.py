@@ -57,6 +57,20 @@ ENDPOINTS = {
     "/api/v1/referrals/{id}/notes/": {"get", "post"},
     "/api/v1/notes/{id}/": {"patch"},
     "/api/v1/notes/{id}/annotate/": {"post"},
+    "/api/v1/referrals/{id}/attachments/": {"get", "post"},
+    "/api/v1/attachments/{id}/download/": {"get"},
+    "/api/v1/referrals/{id}/fhir/": {"get"},
+    "/api/v1/people/": {"get", "post"},
+    "/api/v1/people/{id}/": {"get", "patch"},
+    "/api/v1/people/{id}/merge/": {"post"},
+    "/api/v1/people/{id}/consents/": {"get"},
+    "/api/v1/consents/": {"get", "post"},
+    "/api/v1/consents/{id}/": {"get"},
+    "/api/v1/consents/{id}/revoke/": {"post"},
+    "/api/v1/reason-codes/": {"get", "post"},
+    "/api/v1/reason-codes/{id}/": {"get", "patch"},
+    "/api/v1/reason-codes/{id}/deactivate/": {"post"},
+    "/api/v1/reason-codes/{id}/reactivate/": {"post"},
 }
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 

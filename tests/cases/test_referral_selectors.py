@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from cases import notes, selectors
 from cases.models import NoteVisibility, Notification, Priority, Referral, Status, Transition
+from cases.people import search_text_of
 from partners.models import TaxonomyTerm
 from tests.cases.support import PERSON_FAMILY
 from tests.factories import PersonFactory, ReferralFactory
@@ -102,6 +103,84 @@ def test_search_finds_names_only_where_the_actor_sees_details(setup):
         ours.reference,
         theirs.reference,
     }
+
+
+def test_a_text_that_could_be_a_reference_searches_the_references_only(setup):
+    first = _referral(setup, reference="R-2026-000105")
+    second = _referral(setup, reference="R-2026-001050")
+    # One word with a digit is a reference: no name is searched for it, not even this one.
+    agent = PersonFactory(task_force=setup.world.tf, given_name="Agent", family_name="1050", search_text="agent 1050")
+    third = _referral(setup, reference="R-2026-000777", person=agent)
+    actor = setup.actor("sending_member")
+
+    def refs(q):
+        return set(_refs(selectors.referral_list_for(actor=actor, q=q)))
+
+    assert refs("R-2026-0001") == refs("r-2026-0001") == {first.reference}  # a prefix, in any case
+    assert refs("105") == {first.reference, second.reference}  # anywhere in the reference
+    assert refs("1050") == {second.reference}
+    assert refs("R-") == refs("r") == refs("-00") == {first.reference, second.reference, third.reference}
+    assert refs("R-2027") == set()
+    assert refs("agent") == refs("agent 1050") == {third.reference}  # words: the names
+    other_format = _referral(setup)  # the factory's R-TEST-000123: still found whole
+    assert refs(other_format.reference) == refs(other_format.reference.lower()) == {other_format.reference}
+
+
+def test_names_are_searched_folded_and_by_every_word(setup):
+    jose = PersonFactory(
+        task_force=setup.world.tf,
+        given_name="José",
+        family_name="Núñez",
+        aliases="Chepe",
+        search_text=search_text_of(given_name="José", family_name="Núñez", aliases="Chepe"),
+    )
+    theirs = _referral(setup, person=jose)
+    ours = _referral(setup)  # setup.person: made by the factory, without search_text
+    elsewhere = PersonFactory(task_force=setup.world.other_tf, given_name="José", family_name="Núñez")
+    elsewhere.search_text = "jose nunez"
+    elsewhere.save()
+    actor = setup.actor("sending_member")
+
+    def refs(q):
+        return set(_refs(selectors.referral_list_for(actor=actor, q=q)))
+
+    for q in ("nunez", "Núñez", "JOSE", "chep", "jose nunez", "  núñez   josé "):
+        assert refs(q) == {theirs.reference}, q
+    assert refs("jose quintero") == set()  # every word must match the same person
+    # A person saved without the people service (no search_text) is found by the names as written.
+    assert refs("quintero") == refs("Jonah Quintero-Bright") == {ours.reference}
+    assert refs("xyz") == set()
+
+
+def test_the_lists_count_reads_the_referrals_only(setup, django_assert_num_queries):
+    # The paginator's COUNT(*): the row privacy's person name is a subquery of the rows, so the count never
+    # joins the people (it did, and at full scale that cost a third of the list's database time).
+    for _i in range(3):
+        _referral(setup)
+    rows = selectors.referral_list_for(actor=setup.actor("receiving_member"), ordering="priority")
+    with django_assert_num_queries(1) as captured:
+        assert rows.count() == 3
+    assert "cases_person" not in captured.captured_queries[0]["sql"]
+    assert {row.person_name for row in rows} == {setup.person.full_name}
+
+
+def test_the_need_filter_resolves_its_terms_in_its_own_query(setup, django_assert_num_queries):
+    employment, _housing = setup.needs
+    for _i in range(3):
+        _referral(setup, needs=[employment])
+    foreign = TaxonomyTerm.objects.create(task_force=setup.world.other_tf, code="x", name="Elsewhere")
+    actor = setup.actor("receiving_member")
+    for grow in (1, 10):
+        for _i in range(grow):
+            _referral(setup, needs=[employment])
+        # The need and its children's ids (1); then the page's rows (2) and their needs (3).
+        with django_assert_num_queries(3):
+            page = list(selectors.referral_list_for(actor=actor, need=employment)[:25])
+            _ = [[term.name for term in row.needs.all()] for row in page]
+        assert len(page) == 3 + (1 if grow == 1 else 11)
+    # Another task force's term matches nothing (and the rows are never read).
+    with django_assert_num_queries(1):
+        assert list(selectors.referral_list_for(actor=actor, need=foreign)) == []
 
 
 def test_rows_carry_the_person_only_where_the_actor_sees_details(setup):

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cases import lifecycle, notes
-from cases.models import Note, NoteVisibility, Referral, Status
+from cases.models import Consent, Note, NoteVisibility, Referral, Status
 from psn.models import AuditEvent
 
 from .support import PERSON_FAMILY, PERSON_GIVEN
@@ -29,6 +29,13 @@ def post(client, url: str, data: dict | None = None):
 
 def body(response) -> str:
     return response.content.decode()
+
+
+@pytest.fixture(autouse=True)
+def _person_known_to_the_sender(setup):
+    """The sending partner recorded the person's consent: the person is one its staff may refer
+    (``access.people_fileable_by``; tests/cases/test_filing_picks.py covers a person they may not see)."""
+    Consent.objects.filter(person=setup.person).update(recorded_by_partner=setup.world.sending)
 
 
 def create_payload(setup, **overrides) -> dict:

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from cases import demo_referrals
 from partners.demo_directory import FULL, SMALL, Scale, build_directory, seed_directory
 from partners.models import (
     Contact,
@@ -129,7 +130,14 @@ def test_the_directory_is_written_in_a_constant_number_of_queries(db, django_ass
 
 
 @pytest.fixture
-def seeded_full(db, monkeypatch):
+def small_history(monkeypatch):
+    """The directory at full scale, the referral history at the small one: 120,000 referrals take minutes
+    (tests/cases/test_demo_referrals.py runs the full-scale code path on a tiny scale)."""
+    monkeypatch.setitem(demo_referrals.SCALES, "full", demo_referrals.SMALL)
+
+
+@pytest.fixture
+def seeded_full(db, monkeypatch, small_history):
     monkeypatch.setenv("PSN_DEMO_PASSWORD", "demo-password-for-tests")
     call_command("seed_demo", scale="full")
     return TaskForce.objects.get(slug="wdmo")
@@ -184,7 +192,7 @@ def test_seed_demo_full_twice_changes_nothing_and_small_after_it_keeps_the_extra
     assert "150 partners, 3000 services" in capsys.readouterr().out
 
 
-def test_seed_demo_full_on_top_of_small_adds_only_the_generated_rows(db, monkeypatch):
+def test_seed_demo_full_on_top_of_small_adds_only_the_generated_rows(db, monkeypatch, small_history):
     monkeypatch.setenv("PSN_DEMO_PASSWORD", "demo-password-for-tests")
     call_command("seed_demo")
     small = _counts()

@@ -1,13 +1,18 @@
 """Demo data for the embedded run: the Western District of Missouri task force, its directory (fictional
-partners of every kind around Kansas City, their services, locations and contacts: partners/demo_directory.py)
-and one account per role. Idempotent: running it again changes nothing but re-activating demo accounts.
+partners of every kind around Kansas City, their services, locations and contacts: partners/demo_directory.py),
+one account per role, and people with 18 months of referrals in every state between the demo partners, the demo
+accounts acting (cases/demo_referrals.py). Idempotent: running it again changes nothing but re-activating demo
+accounts.
 
-``--scale full`` makes the directory 150 partners and 3,000 services (for load tests and the benchmark, bench/);
-written in bulk, in one transaction, in a few seconds. ``--scale small`` after ``full`` leaves the extra rows
-(it only adds what is missing, never deletes); start from an empty database to go back to the small directory."""
+``--scale full`` makes the directory 150 partners and 3,000 services and the history a district's ten years:
+60,000 people and 120,000 referrals with their transitions and notes (for load tests and the benchmark, bench/);
+written in bulk, in one transaction, in a few minutes on PostgreSQL. ``--scale small`` after ``full`` leaves the
+extra rows (it only adds what is missing, never deletes); start from an empty database to go back to the small
+demo."""
 
 import os
 import secrets
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -15,6 +20,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from cases import demo_referrals
 from partners.demo_directory import SCALES, seed_directory
 from partners.models import Membership, Partner, PartnerKind, Role, TaskForce
 from partners.services import analyze_directory, taxonomy_seed
@@ -58,7 +64,8 @@ class Command(BaseCommand):
             "--scale",
             choices=list(SCALES),
             default="small",
-            help="size of the directory: small (52 partners, 204 services) or full (150 partners, 3,000 services)",
+            help="size of the demo: small (52 partners, 204 services, 400 people, 1,500 referrals over 18 months) or "
+            "full (150 partners, 3,000 services, 60,000 people, 120,000 referrals over ten years)",
         )
 
     @transaction.atomic
@@ -93,12 +100,19 @@ class Command(BaseCommand):
         )
         admin = self._account(User, f"admin@{DEMO_DOMAIN}", "Site Admin", password, superuser=True)
         rows.append((admin.email, "Site admin", "(all task forces)"))
+        # After the accounts: they are the actors of the history.
+        started = time.perf_counter()
+        demo_referrals.seed_caseworkers(wdmo, domain=DEMO_DOMAIN)
+        created = demo_referrals.seed_referrals(wdmo, demo_referrals.SCALES[options["scale"]])
+        elapsed = time.perf_counter() - started
 
         self.stdout.write(self.style.SUCCESS(f"Demo task force ready: {wdmo.name} (slug {wdmo.slug})."))
         self.stdout.write(
             f"Directory: {len(partners)} partners, {wdmo.services.count()} services, "
             f"{wdmo.locations.count()} locations, {wdmo.contacts.count()} contacts."
         )
+        self.stdout.write(f"Referrals: {demo_referrals.demo_summary(demo_referrals.demo_counts(wdmo))}.")
+        self.stdout.write(f"  created now: {demo_referrals.demo_summary(created)} in {elapsed:.1f} s.")
         self.stdout.write(f"Demo accounts (password for all: {password}):")
         for email, role, partner in rows:
             self.stdout.write(f"  {email:<34} {role:<16} {partner}")
