@@ -1,0 +1,297 @@
+"""Referral benchmark (issue 5, "Speed"): the inbox, the referral list with its common filters, a referral detail
+with a long timeline, and the API's referral list, at full scale on PostgreSQL.
+
+    .venv/bin/python bench/referrals.py [--requests 50] [--strict] [--no-write]
+
+The same database and set-up as bench/directory.py (its helpers are imported: ``configure``, ``ensure_database``,
+``vacuum_analyze``, ``_client_for``, ``time_requests``, the table and the machine lines): ``psn_d_bench`` unless
+``$DATABASE_URL`` names another (its name must contain "bench"). Seeds the demo district at full scale
+(``seed_demo --scale full``: 60,000 people, 120,000 referrals with their transitions and notes) unless it
+already is, and once a benchmark referral with the whole legal chain of moves and 50 notes (the lifecycle allows at
+most five moves a referral: its timeline is made long by notes). Then, signed in as the demo district's referral
+staff of the receiving partner (Second Chance Workforce Center, ~2,800 referrals received) and as the
+coordinator (every referral of the task force), times each page over ``--requests`` requests: median, p95, CPU
+per request and queries; and the baseline: the cheapest signed-in page (the profile), measured in the same run, so
+that a busy machine shows as a higher baseline rather than as slow pages ("x baseline" in the result column).
+
+Prints a markdown table with PASS/MISS per target (median under 100 ms, the same query count for a referral with 50
+notes as for one with none, and for the list whatever the filter) and writes it to its own section of
+bench/results.md. Exit status 0 unless the benchmark could not run (or, with ``--strict``, a target was missed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.directory import (
+    DEFAULT_DATABASE_URL,
+    RESULTS,
+    ROOT,
+    WARMUP,
+    Row,
+    _client_for,
+    _ms,
+    configure,
+    ensure_database,
+    machine,
+    table,
+    time_requests,
+    vacuum_analyze,
+)
+
+TARGET_MS = 100.0
+FULL_REFERRALS = 100_000  # below this the district is not at full scale yet: seed it
+BENCH_REASON = "Benchmark referral: the whole chain of moves and 50 notes (bench/referrals.py)."
+NOTES = 50
+STAFF = "staff@wdmo.example.org"
+COORDINATOR = "coordinator@wdmo.example.org"
+OFFICER = "officer@wdmo.example.org"
+SECTION = ("<!-- bench:referrals -->", "<!-- /bench:referrals -->")
+
+
+# --- Setup ----------------------------------------------------------------------------------------------------
+
+
+def setup() -> tuple[list[Row], dict]:
+    """The full-scale district (seeded once), the benchmark referral (made once, through the services), fresh
+    planner statistics; returns the set-up rows and the ids the pages need."""
+    from django.core.management import call_command
+
+    from cases.models import Note, Referral, Transition
+    from partners.models import TaskForce
+
+    rows = []
+    wdmo = TaskForce.objects.filter(slug="wdmo").first()
+    if wdmo is None or Referral.objects.filter(task_force=wdmo).count() < FULL_REFERRALS:
+        out = io.StringIO()
+        started = time.perf_counter()
+        call_command("seed_demo", scale="full", stdout=out)
+        elapsed = time.perf_counter() - started
+        wdmo = TaskForce.objects.get(slug="wdmo")
+        created = next((line.strip() for line in out.getvalue().splitlines() if "created now" in line), "")
+        rows.append(Row("`seed_demo --scale full` (first run: directory, accounts, history)", "system", elapsed,
+                        None, None, created.removeprefix("created now: ")))  # fmt: skip
+    long_one = Referral.objects.filter(task_force=wdmo, reason=BENCH_REASON).first() or _bench_referral(wdmo)
+    # A referral of the same partners with the fewest notes: the detail's query count must not depend on them.
+    short_one = (
+        Referral.objects.filter(
+            task_force=wdmo, receiving_partner=long_one.receiving_partner, status=long_one.status, notes__isnull=True
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    vacuum_analyze()
+    long_size = (Transition.objects.filter(referral=long_one).count(), Note.objects.filter(referral=long_one).count())
+    ids = {
+        "task_force": wdmo,
+        "long": long_one.pk,
+        "short": short_one.pk if short_one else long_one.pk,
+        "long_size": long_size,
+        "need": wdmo.taxonomy_terms.get(code="PSN-EMP").pk,
+        "received": Referral.objects.filter(task_force=wdmo, receiving_partner=long_one.receiving_partner).count(),
+        "total": Referral.objects.filter(task_force=wdmo).count(),
+    }
+    return rows, ids
+
+
+def _bench_referral(task_force):
+    """Filed by the police officer to the staff's partner and walked through submit, accept, contact, start, with
+    50 notes of both partners (shared and internal), all through the services as the web pages call them."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from cases import lifecycle, notes
+    from cases.models import Consent, ConsentScope, Person
+    from partners.models import Partner
+    from psn.access import actor_for
+
+    users = get_user_model().objects
+    officer = actor_for(users.get(email=OFFICER), requested_slug=task_force.slug)
+    staff = actor_for(users.get(email=STAFF), requested_slug=task_force.slug)
+    sender = Partner.objects.get(task_force=task_force, name="Kansas City Police Department")
+    receiver = Partner.objects.get(task_force=task_force, name="Second Chance Workforce Center")
+    with transaction.atomic():
+        person = Person.objects.filter(task_force=task_force, merged_into__isnull=True).order_by("pk").first()
+        today = person.created_at.date()
+        Consent.objects.create(task_force=task_force, person=person, scope=ConsentScope.TASK_FORCE,
+                               shares=["contact", "needs"], method="verbal", given_on=today)  # fmt: skip
+        referral = lifecycle.referral_create(
+            actor=officer,
+            person=person,
+            sending_partner=sender,
+            receiving_partner=receiver,
+            needs=list(task_force.taxonomy_terms.filter(code__in=["PSN-EMP", "PSN-REN"])),
+            reason=BENCH_REASON,
+        )
+        referral = lifecycle.referral_submit(actor=officer, referral=referral)
+        referral = lifecycle.referral_accept(actor=staff, referral=referral)
+        for index in range(NOTES):
+            author = staff if index % 3 else officer
+            visibility = "internal" if index % 5 == 4 else "shared"
+            notes.note_add(actor=author, referral=referral, body=f"Benchmark note {index + 1}.", visibility=visibility,
+                           is_contact=index == 1)  # fmt: skip
+            if index == 2:
+                referral = lifecycle.referral_start(actor=staff, referral=referral)
+    return referral
+
+
+# --- Pages ----------------------------------------------------------------------------------------------------
+
+
+def pages(ids: dict) -> list[tuple[str, str, str, dict]]:
+    """(label, who, URL, headers) of every measured request."""
+    from django.urls import reverse
+
+    listing = reverse("cases:referral_list")
+    api = "/api/v1/referrals/"
+    header = {"X-Task-Force": "wdmo"}
+    filters = [
+        ("no filter", {}),
+        ("status", {"status": "submitted"}),
+        ("overdue", {"overdue": "true"}),
+        ("need", {"need": str(ids["need"])}),
+        ("text search", {"q": "johnson"}),
+        ("reference search", {"q": "R-2026-0001"}),
+        ("page 5", {"page": "5"}),
+    ]
+    rows = [("Inbox (home page)", STAFF, reverse("home"), {})]
+    rows += [(f"Referral list: {label}", STAFF, _url(listing, params), {}) for label, params in filters]
+    rows += [
+        (f"Referral detail: {ids['long_size'][0]} moves, {ids['long_size'][1]} notes", STAFF,
+         reverse("cases:referral_detail", args=[ids["long"]]), {}),
+        ("Referral detail: no notes", STAFF, reverse("cases:referral_detail", args=[ids["short"]]), {}),
+        ("API referrals: no filter", STAFF, api, header),
+        ("API referrals: status", STAFF, _url(api, {"status": "submitted"}), header),
+        ("API referrals: text search", STAFF, _url(api, {"q": "johnson"}), header),
+        ("Inbox (home page)", COORDINATOR, reverse("home"), {}),
+        ("Referral list: no filter", COORDINATOR, listing, {}),
+        ("Referral list: overdue", COORDINATOR, _url(listing, {"overdue": "true"}), {}),
+        ("Referral list: text search", COORDINATOR, _url(listing, {"q": "johnson"}), {}),
+        ("API referrals: no filter", COORDINATOR, api, header),
+    ]  # fmt: skip
+    return rows
+
+
+def _url(path: str, params: dict) -> str:
+    return path + ("?" + urlencode(params) if params else "")
+
+
+def measure(ids: dict, n: int) -> tuple[list[Row], float]:
+    """Each page ``n`` times; the baseline (the profile page) before and after, its median the reference."""
+    from django.urls import reverse
+
+    task_force = ids["task_force"]
+    clients = {email: _client_for(email, task_force) for email in (STAFF, COORDINATOR)}
+    baselines = []
+    rows = []
+    for label, who, url, headers in pages(ids):
+        if not baselines:
+            baselines.append(time_requests(clients[who], reverse("profile"), n)[0])
+        median, high, count, result, cpu = time_requests(clients[who], url, n, headers)
+        name = who.split("@")[0]
+        rows.append(Row(label + (f" `{url.split('?', 1)[1]}`" if "?" in url else ""), name, median, high, count,
+                        result, cpu))  # fmt: skip
+        print(f"  {name:<12} {_ms(median):>9} {_ms(high):>9} {cpu:>13} {count:>3} q  {label}", flush=True)
+    baselines.append(time_requests(clients[STAFF], reverse("profile"), n)[0])
+    baseline = statistics.median(baselines)
+    for row in rows:
+        row.result = f"{row.result} · {row.median / baseline:.1f}x"
+    return rows, baseline
+
+
+def verdicts(rows: list[Row]) -> tuple[list[str], bool]:
+    lines, missed = [], False
+    for row in rows:
+        if row.median >= TARGET_MS / 1000:
+            missed = True
+            lines.append(f"- MISS: {row.what} ({row.who}): median {_ms(row.median)}, target {TARGET_MS:.0f} ms")
+    passed = sum(row.median < TARGET_MS / 1000 for row in rows)
+    lines.insert(
+        0, f"- {'PASS' if not missed else 'MISS'}: median under {TARGET_MS:.0f} ms ({passed} of {len(rows)} rows)"
+    )
+    details = {row.queries for row in rows if row.what.startswith("Referral detail")}
+    lists = {(row.who, row.queries) for row in rows if row.what.startswith("Referral list")}
+    # A need filter reads its terms' ids first (one query more, whatever the rows: cases/selectors.py).
+    constant = len(details) == 1 and len({q for _who, q in lists}) <= 2
+    missed |= not constant
+    lines.append(
+        f"- {'PASS' if constant else 'MISS'}: constant query counts (detail with 50 notes and with none: "
+        f"{sorted(details)}; list, every filter: {sorted({q for _w, q in lists})})"
+    )
+    return lines, missed
+
+
+def write_results(section: list[str]) -> None:
+    """Replace this benchmark's section of bench/results.md (the others keep theirs)."""
+    start, end = SECTION
+    block = "\n".join([start, *section, end])
+    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\n"
+    if start in text and end in text:
+        before, rest = text.split(start, 1)
+        text = before + block + rest.split(end, 1)[1]
+    else:
+        # Before the hand-written analysis that follows the directory's section.
+        marker = "<!-- /bench:directory -->"
+        text = text.replace(marker, marker + "\n\n" + block, 1) if marker in text else text + "\n" + block + "\n"
+    RESULTS.write_text(text, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=50, help="timed requests per page (default 50)")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave bench/results.md as it is")
+    parser.add_argument("--allow-any-database", action="store_true", help="write into a database not named *bench*")
+    parser.add_argument("--skip-hsds", action="store_true", help=argparse.SUPPRESS)  # bench/run.py passes it on
+    args = parser.parse_args(argv)
+
+    configure(os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    ensure_database(args.allow_any_database)
+    call_command("migrate", interactive=False, verbosity=0)
+    print("Setting up: the demo district at full scale with its history, the benchmark referral (once)...", flush=True)
+    setup_rows, ids = setup()
+    print(f"Pages: {args.requests} requests each...", flush=True)
+    rows, baseline = measure(ids, args.requests)
+    target_lines, missed = verdicts(rows)
+    section = [
+        "## Referrals (bench/referrals.py)",
+        "",
+        *machine(),
+        f"- {args.requests} timed requests per row after {WARMUP} warm-up requests, through Django's test client "
+        f"(the server's time), demo district at full scale ({ids['total']:,} referrals; the staff's partner "
+        f"received {ids['received']:,}), as `staff` (referral staff of Second Chance Workforce Center, the receiving "
+        "partner) and `coordinator` (every referral of the task force, metadata only where no party). Queries: the "
+        "fewest of three more requests. Result: rows found, then the median as a multiple of the baseline, the "
+        f"profile page's median in the same run ({_ms(baseline)}: middleware, session, a small template).",
+        "",
+        *table(setup_rows + rows),
+        "",
+        "Targets:",
+        "",
+        *target_lines,
+        "",
+    ]
+    print()
+    print("\n".join(section))
+    if not args.no_write:
+        write_results(section)
+        print(f"Written to {RESULTS.relative_to(ROOT)}.")
+    return 1 if (missed and args.strict) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
