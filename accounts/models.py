@@ -98,3 +98,31 @@ class ApiToken(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class CalendarFeedToken(models.Model):
+    """A user's private calendar feed address (``/calendar/<key_id><secret>.ics``): no login, so the address is the
+    credential. Only a SHA-256 digest of the secret is stored; the address is shown once, when made. Regenerating
+    revokes the old one; at most one is usable per user."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="calendar_feed_tokens")
+    key_id = models.CharField(max_length=16, unique=True, editable=False)
+    digest = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(revoked_at__isnull=True), name="calendarfeed_one_usable_per_user"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"calendar feed of {self.user} ({self.key_id}…)"
+
+    @staticmethod
+    def digest_for(secret: str) -> str:
+        return hashlib.sha256(secret.encode()).hexdigest()

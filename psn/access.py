@@ -709,3 +709,107 @@ def partner_sees_referral_details(referral, partner_id: int) -> bool:
     if partner_id == referral.sending_partner_id:
         return True
     return partner_id == referral.receiving_partner_id and _receiving_side_sees_referral(referral)
+
+
+# --- Meetings ---------------------------------------------------------------------------------------------
+#
+# Coordinators manage the task force's meetings and see all of them; everyone else sees the meetings they are
+# invited to, personally or through an invited partner where they are an active member (a member who leaves the
+# partner stops seeing its meetings at once). Minutes of a case review are for its invitees only, coordinators
+# included; action items of a case review likewise (they name the work on a person), except each owner's own.
+
+
+def can_manage_meetings(actor: Actor) -> bool:
+    return can_act(actor) and actor.is_coordinator
+
+
+def _invited_condition(actor: Actor, meeting_ref: str = "pk"):
+    """The actor is invited to the meeting ``meeting_ref`` names: personally, or through an invited partner."""
+    from django.db.models import Exists
+
+    from meetings.models import Invitee, MeetingPartner
+
+    return Exists(
+        Invitee.objects.filter(meeting=OuterRef(meeting_ref), user=actor.user, invited_personally=True)
+    ) | Exists(MeetingPartner.objects.filter(meeting=OuterRef(meeting_ref), partner_id__in=actor.partner_ids))
+
+
+def meetings_visible_to(actor: Actor):
+    """Every meeting of the task force for coordinators (annotated ``actor_invited``); the invited ones for others."""
+    from django.db.models import Value
+
+    from meetings.models import Meeting
+
+    if not can_act(actor):
+        return Meeting.objects.none()
+    qs = Meeting.objects.filter(task_force=actor.task_force)
+    if actor.is_site_admin and not actor.memberships:
+        return qs.annotate(actor_invited=Value(False))
+    qs = qs.annotate(actor_invited=_invited_condition(actor))
+    return qs if actor.is_coordinator else qs.filter(actor_invited=True)
+
+
+def is_invited(actor: Actor, meeting) -> bool:
+    """Read from the selector's annotation (every meeting a selector returns carries it)."""
+    return bool(getattr(meeting, "actor_invited", False))
+
+
+def _case_review_is_closed_to(actor: Actor, meeting) -> bool:
+    from meetings.models import MeetingKind
+
+    return meeting.kind == MeetingKind.CASE_REVIEW and not is_invited(actor, meeting)
+
+
+def can_view_minutes(actor: Actor, meeting) -> bool:
+    return not _case_review_is_closed_to(actor, meeting)
+
+
+def can_edit_minutes(actor: Actor, meeting) -> bool:
+    return can_manage_meetings(actor) and can_view_minutes(actor, meeting)
+
+
+def can_view_action_items_of(actor: Actor, meeting) -> bool:
+    return not _case_review_is_closed_to(actor, meeting)
+
+
+def can_take_attendance(actor: Actor, meeting) -> bool:
+    from meetings.models import MeetingStatus
+
+    return can_manage_meetings(actor) and meeting.status != MeetingStatus.CANCELLED
+
+
+def can_complete_action_item(actor: Actor, item) -> bool:
+    """The owner ticks their own item; coordinators any."""
+    return can_act(actor) and (item.owner_id == actor.user.pk or actor.is_coordinator)
+
+
+def action_items_visible_to(actor: Actor):
+    """Items of meetings the actor sees (not those of a case review they are not invited to), and their own."""
+    from django.db.models import Q
+
+    from meetings.models import ActionItem, MeetingKind
+
+    if not can_act(actor):
+        return ActionItem.objects.none()
+    qs = ActionItem.objects.filter(task_force=actor.task_force)
+    if actor.is_site_admin and not actor.memberships:
+        return qs.exclude(meeting__kind=MeetingKind.CASE_REVIEW)
+    invited = _invited_condition(actor, "meeting_id")
+    if actor.is_coordinator:
+        return qs.filter(~Q(meeting__kind=MeetingKind.CASE_REVIEW) | invited | Q(owner=actor.user))
+    return qs.filter(invited | Q(owner=actor.user))
+
+
+def users_invitable_by(actor: Actor):
+    """People a coordinator may invite or give an action item to: active accounts with an active membership in the
+    task force."""
+    from django.contrib.auth import get_user_model
+
+    if not can_manage_meetings(actor):
+        return get_user_model().objects.none()
+    return get_user_model().objects.filter(
+        is_active=True,
+        pk__in=Membership.objects.filter(task_force=actor.task_force, active=True, partner__active=True).values(
+            "user_id"
+        ),
+    )
