@@ -151,7 +151,6 @@ class MeetingPartner(models.Model):
     attendance = models.CharField(_("attendance"), max_length=10, choices=Attendance.choices, blank=True)
 
     class Meta:
-        ordering = ["partner__name"]
         constraints = [models.UniqueConstraint(fields=["meeting", "partner"], name="meetingpartner_unique")]
         indexes = [models.Index(fields=["partner", "meeting"], name="meetingpartner_partner_idx")]
 
@@ -174,7 +173,6 @@ class Invitee(models.Model):
     )
 
     class Meta:
-        ordering = ["user__full_name", "user__email"]
         constraints = [models.UniqueConstraint(fields=["meeting", "user"], name="invitee_unique")]
         indexes = [models.Index(fields=["user", "meeting"], name="invitee_user_idx")]
 

@@ -63,8 +63,13 @@ def meeting_detail_for(*, actor: access.Actor, pk: int) -> Meeting:
     action items, each with their people: a fixed number of queries whatever the meeting's size."""
     meeting = meeting_get_for(actor=actor, pk=pk)
     prefetches = [
-        Prefetch("partner_invitations", queryset=MeetingPartner.objects.select_related("partner")),
-        Prefetch("invitees", queryset=Invitee.objects.select_related("user", "via_partner")),
+        Prefetch(
+            "partner_invitations", queryset=MeetingPartner.objects.select_related("partner").order_by("partner__name")
+        ),
+        Prefetch(
+            "invitees",
+            queryset=Invitee.objects.select_related("user", "via_partner").order_by("user__full_name", "user__email"),
+        ),
     ]
     if access.can_view_action_items_of(actor, meeting):
         prefetches.append(

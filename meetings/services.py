@@ -159,7 +159,11 @@ def _sync_invitees(meeting: Meeting, *, partners: list[Partner], users: list) ->
     wanted: dict[int, dict[str, Any]] = {}
     members = (
         Membership.objects.filter(
-            partner_id__in=partner_ids, active=True, user__is_active=True, task_force_id=meeting.task_force_id
+            partner_id__in=partner_ids,
+            active=True,
+            partner__active=True,
+            user__is_active=True,
+            task_force_id=meeting.task_force_id,
         )
         .order_by("partner__name", "pk")
         .values_list("user_id", "partner_id")
@@ -824,6 +828,9 @@ def action_item_add(
 ) -> ActionItem:
     access.require(access.can_manage_meetings(actor), _("Only coordinators add action items."))
     access.require(access.can_view_action_items_of(actor, meeting), _("You may not add action items here."))
+    access.require(meeting.task_force_id == actor.task_force.pk, _("This meeting is not of your task force."))
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise ValidationError(_("This meeting is cancelled; it takes no action items."))
     _check_owner(actor, owner)
     with transaction.atomic():
         item = ActionItem(
@@ -931,4 +938,39 @@ def reminder_settings_save(
             "action_hour": action_hour,
         }
         _audit(actor, audit.AuditAction.CHANGED, cfg, audit.changed_fields(before, after), request)
+        _replan_task_force(actor.task_force.pk, now=timezone.now())
     return cfg
+
+
+def _replan_task_force(task_force_id: int, *, now: datetime.datetime) -> None:
+    """New reminder settings apply to every meeting still ahead and every open action item (sent ones stay sent)."""
+    for meeting in Meeting.objects.filter(task_force_id=task_force_id, status=MeetingStatus.SCHEDULED, start__gt=now):
+        _plan_meeting(meeting, now=now)
+    items = ActionItem.objects.filter(task_force_id=task_force_id, status=ActionItemStatus.OPEN).select_related(
+        "meeting__task_force", "owner"
+    )
+    for item in items:
+        _plan_action_item(item, now=now)
+
+
+def meetings_refresh_invitees(*, now: datetime.datetime | None = None) -> int:
+    """The daily task: bring the invitees of every meeting still ahead in line with its invited partners' current
+    members (someone who joined a partner since is invited and sent the invitation; someone who left is dropped and
+    gets nothing more). Returns how many people were added or dropped."""
+    now = now or timezone.now()
+    changed = 0
+    upcoming = Meeting.objects.filter(status=MeetingStatus.SCHEDULED, start__gt=now).order_by("pk")
+    for meeting_id in upcoming.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            meeting = Meeting.objects.select_for_update().get(pk=meeting_id)
+            if meeting.status != MeetingStatus.SCHEDULED:
+                continue
+            partners = [mp.partner for mp in meeting.partner_invitations.select_related("partner")]
+            users = [inv.user for inv in meeting.invitees.filter(invited_personally=True).select_related("user")]
+            added, removed = _sync_invitees(meeting, partners=partners, users=users)
+            if removed:
+                _plan_cancellation(meeting, user_ids=removed, now=now)
+            if added or removed:
+                _plan_meeting(meeting, now=now, notify_ids=added)
+            changed += len(added) + len(removed)
+    return changed
