@@ -813,3 +813,50 @@ def users_invitable_by(actor: Actor):
             "user_id"
         ),
     )
+
+
+# --- Reports ------------------------------------------------------------------------------------------------------
+#
+# Coordinators generate, read and download the task force's reports (and choose the shared, suppressed version for
+# anyone else). The police partner's referral staff and admins upload the violent-crime counts.
+
+
+def can_manage_reports(actor: Actor) -> bool:
+    return can_act(actor) and actor.is_coordinator
+
+
+def reports_visible_to(actor: Actor):
+    from reports.models import ReportSnapshot
+
+    if not can_manage_reports(actor):
+        return ReportSnapshot.objects.none()
+    return ReportSnapshot.objects.filter(task_force=actor.task_force)
+
+
+def crime_upload_partners_for(actor: Actor) -> QuerySet[Partner]:
+    """The law-enforcement partners the actor uploads crime counts for: those where they are referral staff or
+    partner admin (coordinators upload for any law-enforcement partner of the task force)."""
+    from partners.models import PartnerKind
+
+    if not can_act(actor):
+        return Partner.objects.none()
+    partners = Partner.objects.filter(task_force=actor.task_force, kind=PartnerKind.LAW_ENFORCEMENT, active=True)
+    if actor.is_coordinator:
+        return partners
+    return partners.filter(pk__in=[pid for pid in actor.partner_ids if is_referral_staff_of(actor, pid)])
+
+
+def can_upload_crime_counts(actor: Actor) -> bool:
+    return crime_upload_partners_for(actor).exists()
+
+
+def crime_uploads_visible_to(actor: Actor):
+    """Coordinators see every upload of the task force; uploaders those of their partners."""
+    from reports.models import CrimeCountUpload
+
+    if not can_act(actor):
+        return CrimeCountUpload.objects.none()
+    uploads = CrimeCountUpload.objects.filter(task_force=actor.task_force)
+    if actor.is_coordinator:
+        return uploads
+    return uploads.filter(partner__in=crime_upload_partners_for(actor))

@@ -27,7 +27,8 @@ next month's first day 00:00 there.
   meetings, each invited partner's count of meetings it was invited to and present / absent / excused at (its
   recorded attendance). Action items opened: created in the month; closed: marked done in the month.
 - Violent crime: the police partner's counts for the month by offense, and their total.
-- Change: each headline number against the previous month and the same month a year before (the same definitions).
+- Change: each headline number against the previous month and the same month a year before (the same definitions;
+  ``suppression.change_of`` computes it, for both versions).
 - Trend: the headline numbers for the twelve months ending with the month.
 """
 
@@ -424,6 +425,7 @@ def meetings(period: Period) -> dict:
                 "present": row["present"],
                 "absent": row["absent"],
                 "excused": row["excused"],
+                "unrecorded": row["invited"] - row["present"] - row["absent"] - row["excused"],
             }
             for row in attendance
         ],
@@ -514,13 +516,3 @@ def compute(task_force: TaskForce, month: datetime.date, *, progress: Callable[[
     if progress:
         progress(80, "trend")
     return numbers
-
-
-def change(numbers: dict, name: str, against: str) -> float | int | None:
-    """The difference of a headline number against ``previous_month`` or ``same_month_last_year`` (None when
-    either side is unknown)."""
-    now = numbers["headline"].get(name)
-    then = numbers["comparison"][against]["headline"].get(name)
-    if now is None or then is None:
-        return None
-    return round(now - then, 4)

@@ -15,6 +15,7 @@ from meetings.models import ActionItem, Attendance, Meeting, MeetingKind, Meetin
 from partners.models import PartnerKind, TaxonomyTerm
 from reports import metrics
 from reports.models import CrimeCount, CrimeCountUpload, Offense
+from reports.suppression import change_of
 from tests.factories import PartnerFactory, PersonFactory, ReferralFactory, TaskForceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -245,7 +246,8 @@ def test_comparison_and_trend_use_the_same_definitions(district):
     assert september["headline"]["crime_total"] is None  # nothing reported: unknown, not zero
     last_year = numbers["comparison"]["same_month_last_year"]
     assert (last_year["period"], last_year["headline"]["referrals_made"]) == ("2025-10", 1)
-    assert metrics.change(numbers, "referrals_made", "previous_month") == 4
+    assert change_of(numbers, "referrals_made", "previous_month") == 4
+    assert change_of(numbers, "crime_total", "previous_month") is None
     assert numbers["trend"]["months"][0] == "2025-11" and numbers["trend"]["months"][-1] == "2026-10"
     assert numbers["trend"]["series"]["referrals_made"][-2:] == [2, 6]
 
