@@ -847,7 +847,18 @@ def crime_upload_partners_for(actor: Actor) -> QuerySet[Partner]:
 
 
 def can_upload_crime_counts(actor: Actor) -> bool:
-    return crime_upload_partners_for(actor).exists()
+    """Read from the actor's memberships (their partners are loaded with them): no query, so the navigation may ask
+    on every page."""
+    from partners.models import PartnerKind
+
+    if not can_act(actor):
+        return False
+    if actor.is_coordinator:
+        return True
+    return any(
+        m.partner.kind == PartnerKind.LAW_ENFORCEMENT and m.partner.active and m.role in REFERRAL_ACTING_ROLES
+        for m in actor.memberships
+    )
 
 
 def crime_uploads_visible_to(actor: Actor):
