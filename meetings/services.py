@@ -219,6 +219,18 @@ def _cancel_unsent(queryset, *, now: datetime.datetime) -> int:
     return queryset.filter(sent_at__isnull=True, cancelled_at__isnull=True).update(cancelled_at=now)
 
 
+def _about(meeting: Meeting, kind: str, user_id: int, send_at: datetime.datetime) -> Reminder:
+    """A message about the meeting's current version (its SEQUENCE) for one person."""
+    return Reminder(
+        task_force_id=meeting.task_force_id,
+        kind=kind,
+        meeting=meeting,
+        user_id=user_id,
+        send_at=send_at,
+        sequence=meeting.sequence,
+    )
+
+
 def _plan_meeting(meeting: Meeting, *, now: datetime.datetime, notify_ids: Iterable[int] = ()) -> None:
     """Plan the meeting's reminders from its current state: one per invitee and offset while it is scheduled and
     the time is still ahead; cancel the unsent ones that no longer fit. ``notify_ids``: invitees who get an
@@ -226,30 +238,15 @@ def _plan_meeting(meeting: Meeting, *, now: datetime.datetime, notify_ids: Itera
     invitees = list(Invitee.objects.filter(meeting=meeting, user__is_active=True).values_list("user_id", flat=True))
     wanted: list[Reminder] = []
     if meeting.status == MeetingStatus.SCHEDULED and meeting.start > now:
+        # In UTC: Python subtracts wall-clock time from a datetime in a zone with daylight saving (a start given in
+        # Chicago time on the day clocks change would be reminded 23 or 25 real hours before).
+        start_utc = meeting.start.astimezone(datetime.UTC)
         for hours in reminder_settings_for(meeting.task_force_id).meeting_hours:
-            send_at = meeting.start - datetime.timedelta(hours=int(hours))
+            send_at = start_utc - datetime.timedelta(hours=int(hours))
             if send_at > now:
-                wanted += [
-                    Reminder(
-                        task_force_id=meeting.task_force_id,
-                        kind=ReminderKind.MEETING_SOON,
-                        meeting=meeting,
-                        user_id=uid,
-                        send_at=send_at,
-                        sequence=meeting.sequence,
-                    )
-                    for uid in invitees
-                ]
+                wanted += [_about(meeting, ReminderKind.MEETING_SOON, uid, send_at) for uid in invitees]
         wanted += [
-            Reminder(
-                task_force_id=meeting.task_force_id,
-                kind=ReminderKind.INVITATION,
-                meeting=meeting,
-                user_id=uid,
-                send_at=now,
-                sequence=meeting.sequence,
-            )
-            for uid in sorted(set(notify_ids) & set(invitees))
+            _about(meeting, ReminderKind.INVITATION, uid, now) for uid in sorted(set(notify_ids) & set(invitees))
         ]
     wanted_keys = {(r.user_id, r.send_at) for r in wanted if r.kind == ReminderKind.MEETING_SOON}
     stale = [
@@ -278,19 +275,7 @@ def _plan_cancellation(meeting: Meeting, *, user_ids: Iterable[int], now: dateti
             meeting=meeting, user_id__in=user_ids, kind=ReminderKind.INVITATION, sent_at__isnull=False
         ).values_list("user_id", flat=True)
     )
-    _keep(
-        [
-            Reminder(
-                task_force_id=meeting.task_force_id,
-                kind=ReminderKind.CANCELLATION,
-                meeting=meeting,
-                user_id=uid,
-                send_at=now,
-                sequence=meeting.sequence,
-            )
-            for uid in sorted(told)
-        ]
-    )
+    _keep([_about(meeting, ReminderKind.CANCELLATION, uid, now) for uid in sorted(told)])
 
 
 def _action_send_at(day: datetime.date, *, hour: int, tz: zoneinfo.ZoneInfo) -> datetime.datetime:
