@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from meetings.feed_views import calendar_feed_section
 from psn import access
 from psn.decorators import task_force_required
 
@@ -24,7 +25,8 @@ from .middleware import AUTH_AT, LAST_ACTIVITY, user_has_mfa
 def profile(request):
     form = ApiTokenForm()
     new_secret = None
-    if request.method == "POST":
+    calendar_feed = calendar_feed_section(request)
+    if request.method == "POST" and not calendar_feed.posted:
         form = ApiTokenForm(request.POST)
         if form.is_valid():
             try:
@@ -50,6 +52,7 @@ def profile(request):
             "form": form,
             "new_secret": new_secret,
             "has_mfa": user_has_mfa(request.user),
+            "calendar_feed": calendar_feed,
         },
         status=400 if form.errors else 200,
     )

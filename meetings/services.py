@@ -611,7 +611,17 @@ def _reconcile_future(
         _plan_meeting(meeting, now=now, notify_ids=notify)
     if starts is not None:
         existing = set(Meeting.objects.filter(series=series).values_list("recurrence_id", flat=True))
+        # A day that has an occurrence edited on its own keeps that one (no second meeting on the same day).
+        tz = zoneinfo.ZoneInfo(series.timezone)
+        kept_days = {
+            timezone.localtime(recurrence, tz).date()
+            for recurrence in Meeting.objects.filter(series=series, detached=True, start__gt=now).values_list(
+                "recurrence_id", flat=True
+            )
+        }
         for start in sorted(starts - existing):
+            if timezone.localtime(start, tz).date() in kept_days:
+                continue
             meeting = Meeting(**_occurrence_fields(series, start))
             meeting.save()
             added, _removed = _sync_invitees(meeting, partners=partners, users=users)

@@ -750,8 +750,11 @@ def meetings_visible_to(actor: Actor):
 
 
 def is_invited(actor: Actor, meeting) -> bool:
-    """Read from the selector's annotation (every meeting a selector returns carries it)."""
-    return bool(getattr(meeting, "actor_invited", False))
+    """Read from the selector's annotation (every meeting a selector returns carries it); asked of the database for
+    a meeting that came another way."""
+    if hasattr(meeting, "actor_invited"):
+        return bool(meeting.actor_invited)
+    return meetings_visible_to(actor).filter(pk=meeting.pk, actor_invited=True).exists()
 
 
 def _case_review_is_closed_to(actor: Actor, meeting) -> bool:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cases.selectors import inbox_for
+from meetings.selectors import inbox_action_items_for, inbox_meetings_for
 from partners.selectors import membership_list_for
 
 from . import access, audit
@@ -40,6 +41,9 @@ def home(request):
         "inbox": inbox,
         "inbox_sections": inbox_sections,
         "may_file": access.can_file_referrals(actor),
+        # One query each: the next meetings the user is invited to, their open action items.
+        "my_meetings": inbox_meetings_for(actor=actor),
+        "my_action_items": inbox_action_items_for(actor=actor),
     }
     return render(request, "psn/home.html", context)
 

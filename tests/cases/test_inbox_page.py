@@ -13,8 +13,9 @@ from cases.models import Referral
 
 from .support import PERSON_FAMILY
 
-# Session, user and actor, the colleagues, and inbox_for's seven (one count, four lists, notifications x2).
-HOME_QUERIES = 11
+# Session, user and actor, the colleagues, inbox_for's seven (one count, four lists, notifications x2), and the
+# user's next meetings and open action items (one each).
+HOME_QUERIES = 13
 
 
 def section(response, key: str) -> str:

@@ -196,3 +196,10 @@ def test_new_reminder_settings_replan_the_meetings_ahead(world):
         services.reminder_settings_save(
             actor=actor(world, "coordinator"), meeting_hours=[0], action_due_days=3, action_overdue=True, action_hour=8
         )
+
+
+def test_an_invited_coordinator_may_edit_minutes_of_a_meeting_read_without_the_selector(world):
+    meeting = schedule(world, kind=MeetingKind.CASE_REVIEW, users=[world.user("coordinator")])
+    plain = Meeting.objects.get(pk=meeting.pk)
+    services.meeting_minutes_save(actor=actor(world, "coordinator"), meeting=plain, minutes="Reviewed")
+    assert Meeting.objects.get(pk=meeting.pk).minutes == "Reviewed"

@@ -1,8 +1,8 @@
 """Demo data for the embedded run: the Western District of Missouri task force, its directory (fictional
 partners of every kind around Kansas City, their services, locations and contacts: partners/demo_directory.py),
 one account per role, and people with 18 months of referrals in every state between the demo partners, the demo
-accounts acting (cases/demo_referrals.py). Idempotent: running it again changes nothing but re-activating demo
-accounts.
+accounts acting (cases/demo_referrals.py), and 18 months of meetings of every kind (meetings/demo_meetings.py).
+Idempotent: running it again changes nothing but re-activating demo accounts.
 
 ``--scale full`` makes the directory 150 partners and 3,000 services and the history a district's ten years:
 60,000 people and 120,000 referrals with their transitions and notes (for load tests and the benchmark, bench/);
@@ -21,6 +21,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from cases import demo_referrals
+from meetings import demo_meetings
 from partners.demo_directory import SCALES, seed_directory
 from partners.models import Membership, Partner, PartnerKind, Role, TaskForce
 from partners.services import analyze_directory, taxonomy_seed
@@ -105,6 +106,11 @@ class Command(BaseCommand):
         demo_referrals.seed_caseworkers(wdmo, domain=DEMO_DOMAIN)
         created = demo_referrals.seed_referrals(wdmo, demo_referrals.SCALES[options["scale"]])
         elapsed = time.perf_counter() - started
+        # After the referrals: case review minutes cite their references.
+        started = time.perf_counter()
+        demo_people = list(User.objects.filter(email__in=[f"{row[0]}@{DEMO_DOMAIN}" for row in DEMO_ACCOUNTS]))
+        meetings_created = demo_meetings.seed_meetings(wdmo, demo_meetings.SCALES[options["scale"]], people=demo_people)
+        meetings_elapsed = time.perf_counter() - started
 
         self.stdout.write(self.style.SUCCESS(f"Demo task force ready: {wdmo.name} (slug {wdmo.slug})."))
         self.stdout.write(
@@ -113,6 +119,8 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Referrals: {demo_referrals.demo_summary(demo_referrals.demo_counts(wdmo))}.")
         self.stdout.write(f"  created now: {demo_referrals.demo_summary(created)} in {elapsed:.1f} s.")
+        self.stdout.write(f"Meetings: {demo_meetings.demo_summary(demo_meetings.demo_counts(wdmo))}.")
+        self.stdout.write(f"  created now: {demo_meetings.demo_summary(meetings_created)} in {meetings_elapsed:.1f} s.")
         self.stdout.write(f"Demo accounts (password for all: {password}):")
         for email, role, partner in rows:
             self.stdout.write(f"  {email:<34} {role:<16} {partner}")
