@@ -9,6 +9,7 @@ from cases.api import AttachmentViewSet, NoteViewSet, ReferralViewSet
 from cases.fhir_api import ReferralFhirView
 from cases.people_api import ConsentViewSet, PersonViewSet
 from cases.reason_api import ReasonCodeViewSet
+from meetings.api import ActionItemViewSet, CalendarFeedView, MeetingViewSet, ReminderSettingsView
 from partners.api import (
     LanguageViewSet,
     MembershipViewSet,
@@ -19,12 +20,15 @@ from partners.api import (
 )
 from partners.hsds.api import DirectoryExportView, DirectoryImportViewSet
 from partners.member_api import InvitationViewSet
+from reports.api import CrimeCountViewSet, ReportViewSet
 
 from .api import not_found
 from .audit_api import AuditEventViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
+# No ".json" suffix routes: they pass a ``format`` argument that the viewsets' own actions do not take (a 500).
+router.include_format_suffixes = False
 router.register("me", MeViewSet, basename="me")
 router.register("task-forces", TaskForceViewSet, basename="task-force")
 router.register("memberships", MembershipViewSet, basename="membership")
@@ -43,12 +47,18 @@ router.register("people", PersonViewSet, basename="person")
 router.register("consents", ConsentViewSet, basename="consent")
 router.register("reason-codes", ReasonCodeViewSet, basename="reason-code")
 router.register("attachments", AttachmentViewSet, basename="attachment")
+router.register("meetings", MeetingViewSet, basename="meeting")
+router.register("action-items", ActionItemViewSet, basename="action-item")
+router.register("reports", ReportViewSet, basename="report")
+router.register("crime-counts", CrimeCountViewSet, basename="crime-count")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("hsds/export/", DirectoryExportView.as_view(), name="hsds-export"),
     path("referrals/<int:pk>/fhir/", ReferralFhirView.as_view(), name="referral-fhir"),
+    path("reminder-settings/", ReminderSettingsView.as_view(), name="reminder-settings"),
+    path("me/calendar-feed/", CalendarFeedView.as_view(), name="calendar-feed"),
     path("", include(router.urls)),
     # Last: anything else under /api/v1/ is a JSON 404 (and a missing trailing slash is named, not redirected).
     re_path(r"^(?P<rest>.*)$", not_found, name="api-not-found"),

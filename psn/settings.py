@@ -162,7 +162,36 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.tasks.storage_orphans_delete",
         "schedule": timedelta(hours=24),
     },
+    "send-due-reminders": {
+        "task": "meetings.tasks.send_due_reminders",
+        "schedule": timedelta(minutes=1),
+    },
+    "extend-meeting-series": {
+        "task": "meetings.tasks.extend_meeting_series",
+        "schedule": timedelta(hours=24),
+    },
+    "refresh-meeting-invitees": {
+        "task": "meetings.tasks.refresh_meeting_invitees",
+        "schedule": timedelta(hours=24),
+    },
+    # Last month's report for each task force from 06:00 on the 1st, in its own time zone (reports/services.py).
+    "schedule-monthly-reports": {
+        "task": "reports.tasks.schedule_monthly_reports",
+        "schedule": timedelta(minutes=15),
+    },
 }
+# Meeting reminders (meetings/reminders.py): a claim older than this is taken over by another run.
+PSN_REMINDER_LEASE_SECONDS = env.int("PSN_REMINDER_LEASE_SECONDS", default=300)
+# Tests only (the worker kill test): milliseconds to wait before each reminder is sent, and after it is sent before
+# it is marked; 0 in production.
+PSN_REMINDER_SEND_DELAY_MS = env.int("PSN_REMINDER_SEND_DELAY_MS", default=0)
+PSN_REMINDER_MARK_DELAY_MS = env.int("PSN_REMINDER_MARK_DELAY_MS", default=0)
+# Calendar feed (meetings/feed_views.py): reads per window, per feed and per client address, and failed reads
+# (unknown or revoked addresses) per client address; counted in the cache (Redis in production).
+PSN_CALENDAR_FEED_RATE_WINDOW_SECONDS = env.int("PSN_CALENDAR_FEED_RATE_WINDOW_SECONDS", default=600)
+PSN_CALENDAR_FEED_TOKEN_RATE = env.int("PSN_CALENDAR_FEED_TOKEN_RATE", default=30)
+PSN_CALENDAR_FEED_IP_RATE = env.int("PSN_CALENDAR_FEED_IP_RATE", default=300)
+PSN_CALENDAR_FEED_FAILED_IP_RATE = env.int("PSN_CALENDAR_FEED_FAILED_IP_RATE", default=20)
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_URL = env.str("EMAIL_URL", default="")
@@ -394,6 +423,9 @@ SPECTACULAR_SETTINGS = {
         "DirectoryImportStatusEnum": "partners.models.DirectoryImportStatus",
         "ReasonKindEnum": "cases.models.ReasonKind",
         "KindEnum": "partners.models.PartnerKind",  # its name before reason codes had a kind too
+        "MeetingKindEnum": "meetings.models.MeetingKind",
+        "MeetingStatusEnum": "meetings.models.MeetingStatus",
+        "ActionItemStatusEnum": "meetings.models.ActionItemStatus",
     },
 }
 
@@ -407,6 +439,9 @@ LOGGING = {
     "loggers": {
         "axes": {"level": "WARNING"},
         "django.security": {"level": "WARNING"},
+        # WeasyPrint (report PDFs) and fontTools log each step at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -231,3 +232,44 @@ def _email_coordinators(snapshot: ReportSnapshot) -> None:
         )
         email.attach_alternative(render_to_string("emails/report_ready.html", context), "text/html")
         email.send()
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    handle: object
+    filename: str
+    content_type: str
+
+
+FILE_FORMATS = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}
+FILE_VERSIONS = ("full", "shared")
+
+
+def report_file_open(
+    *, actor: access.Actor, snapshot: ReportSnapshot, file_format: str, version: str, request=None
+) -> ReportFile | None:
+    """Open a done snapshot's stored CSV or PDF (full or shared) for download, audited as an export; None when there
+    is no such file (yet). The page's and the API's downloads both come here."""
+    access.require(access.can_manage_reports(actor), _("Only coordinators download reports."))
+    if file_format not in FILE_FORMATS or version not in FILE_VERSIONS:
+        return None
+    stored = getattr(snapshot, f"{'shared_' if version == 'shared' else ''}{file_format}_file")
+    if snapshot.status != ReportStatus.DONE or not stored:
+        return None
+    handle = stored.open("rb")
+    audit.record(
+        action=audit.AuditAction.EXPORTED,
+        actor=actor.user,
+        task_force=snapshot.task_force,
+        obj=snapshot,
+        changes={
+            "format": file_format,
+            "version": version,
+            "period": f"{snapshot.period:%Y-%m}",
+            "report": snapshot.version,
+        },
+        request=request,
+    )
+    suffix = "-shared" if version == "shared" else ""
+    filename = f"{snapshot.task_force.slug}-{snapshot.period:%Y-%m}-v{snapshot.version}{suffix}.{file_format}"
+    return ReportFile(handle=handle, filename=filename, content_type=FILE_FORMATS[file_format])
