@@ -23,33 +23,34 @@ benchmark could not run (or, with ``--strict``, a target was missed).
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
 import io
 import math
-import os
-import platform
-import re
-import secrets
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results.md"
-DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/psn_d_bench"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import (
+    WARMUP,
+    Row,
+    client_for,
+    format_ms,
+    format_s,
+    parser,
+    report,
+    start,
+    time_requests,
+    vacuum_analyze,
+)
 
 SEARCH_TARGET_MS = 50.0
 IMPORT_TARGET_S = 60.0
 HSDS_SERVICES = 10_000
 HSDS_PARTNERS = 400
 HSDS_SLUG = "bench-hsds"
-WARMUP = 3
 
 # The queries a directory user types: (label, parameters). Codes are the default taxonomy's.
 SERVICE_QUERIES = [
@@ -89,92 +90,7 @@ API_QUERIES = [
 USERS = [("coordinator", "coordinator@wdmo.example.org"), ("member", "member@wdmo.example.org")]
 
 
-def configure(database_url: str) -> None:
-    """The environment the settings read, before Django starts: the benchmark's database, production-like
-    settings (DEBUG off: no query log slowing requests) and nothing that reaches the outside."""
-    var_dir = Path(tempfile.mkdtemp(prefix="psn-bench-"))
-    (var_dir / "static").mkdir()
-    os.environ.update(
-        {
-            "DATABASE_URL": database_url,
-            "DEBUG": "false",
-            "PSN_HTTPS": "false",
-            "PSN_REQUIRE_MFA": "false",
-            "ALLOWED_HOSTS": "testserver",
-            "EMAIL_URL": "",
-            "CELERY_TASK_ALWAYS_EAGER": "true",
-            "PSN_VAR_DIR": str(var_dir),
-            "STATICFILES_STORAGE": "django.contrib.staticfiles.storage.StaticFilesStorage",
-            # The benchmark sends a few hundred API requests a minute as one user.
-            "PSN_API_USER_RATE": "1000000/minute",
-        }
-    )
-    os.environ.setdefault("SECRET_KEY", "bench-only-" + secrets.token_urlsafe(40))
-    os.environ.setdefault("PSN_DEMO_PASSWORD", "bench-" + secrets.token_urlsafe(12))
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "psn.settings")
-    sys.path.insert(0, str(ROOT))
-
-
-@dataclass
-class Row:
-    what: str
-    who: str
-    median: float  # seconds
-    p95: float | None  # seconds; None for a single run
-    queries: int | None
-    result: str
-    cpu: str = ""  # CPU time per request: this process (view, template) + the database backend
-
-
-def _ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f} ms"
-
-
-def _s(seconds: float) -> str:
-    return f"{seconds:.2f} s" if seconds < 100 else f"{seconds:.0f} s"
-
-
-def p95(samples: list[float]) -> float:
-    """Nearest-rank 95th percentile."""
-    ordered = sorted(samples)
-    return ordered[math.ceil(0.95 * len(ordered)) - 1]
-
-
 # --- Setup ----------------------------------------------------------------------------------------------------
-
-
-def ensure_database(allow_any: bool) -> None:
-    import psycopg
-    from django.conf import settings
-    from psycopg import sql
-
-    db = settings.DATABASES["default"]
-    if db["ENGINE"] != "django.db.backends.postgresql":
-        sys.exit(f"bench/directory.py measures PostgreSQL; DATABASE_URL names {db['ENGINE']}.")
-    if "bench" not in db["NAME"] and not allow_any:
-        sys.exit(
-            f"Refusing to write benchmark data into the database {db['NAME']!r}: its name does not contain "
-            "'bench'. Pass --allow-any-database if you mean it."
-        )
-    params = {"dbname": "postgres", "autocommit": True, "connect_timeout": 10}
-    for key, name in (("HOST", "host"), ("PORT", "port"), ("USER", "user"), ("PASSWORD", "password")):
-        if db.get(key):
-            params[name] = db[key]
-    with psycopg.connect(**params) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]]).fetchone():
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db["NAME"])))
-            print(f"Created the database {db['NAME']}.")
-
-
-def vacuum_analyze() -> None:
-    """What autovacuum does on a live server a minute after a bulk load: fresh planner statistics (without them
-    the planner takes 3,000 services for 3 and picks nested loops: searches took 130 ms instead of 27 ms) and GIN
-    pending lists merged into the full-text and trigram indexes (scanned linearly until then)."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM (ANALYZE)")
 
 
 def setup() -> list[Row]:
@@ -231,81 +147,6 @@ def setup() -> list[Row]:
 # --- Search ---------------------------------------------------------------------------------------------------
 
 
-def _client_for(email: str, task_force):
-    from django.contrib.auth import get_user_model
-    from django.test import Client
-
-    from psn.middleware import SESSION_KEY
-
-    client = Client()
-    client.force_login(get_user_model().objects.get(email=email))
-    session = client.session
-    session[SESSION_KEY] = task_force.pk  # the coordinator also serves edmo: act in wdmo
-    session.save()
-    return client
-
-
-def _count_in(response) -> str:
-    """How many rows matched: the API's ``count``, or the number in the page's table caption."""
-    if response["Content-Type"].startswith("application/json"):
-        return f"{response.json()['count']:,}"
-    match = re.search(rb"<caption[^>]*>\s*([\d,]+)", response.content)
-    return f"{int(match.group(1).replace(b',', b'')):,}" if match else "?"
-
-
-def _backend_pid() -> int | None:
-    """The PostgreSQL backend serving this process, when it runs on this machine (its CPU time is readable)."""
-    from django.db import connection
-
-    if connection.settings_dict.get("HOST") not in ("", "127.0.0.1", "localhost", "::1"):
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    return pid if _process_cpu(pid) is not None else None
-
-
-def _process_cpu(pid: int | None) -> float | None:
-    """User + system CPU seconds of a process, from /proc (Linux)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def time_requests(client, url: str, n: int, headers: dict | None = None) -> tuple[float, float, int, str, str]:
-    """Median and p95 of ``n`` requests (after a warm-up), the CPU time they took (this process and the database
-    backend: what a request costs whatever else the machine runs), the fewest queries of three more requests and
-    the result count."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    headers = headers or {}
-    for _ in range(WARMUP):
-        client.get(url, headers=headers)
-    pid = _backend_pid()
-    app_cpu, db_cpu = time.process_time(), _process_cpu(pid)
-    samples = []
-    for _ in range(n):
-        started = time.perf_counter()
-        response = client.get(url, headers=headers)
-        samples.append(time.perf_counter() - started)
-        if response.status_code != 200:
-            raise RuntimeError(f"{url} answered {response.status_code}")
-    app_cpu = (time.process_time() - app_cpu) / n
-    if pid is not None and _backend_pid() == pid:
-        cpu = f"{app_cpu * 1000:.0f} + {(_process_cpu(pid) - db_cpu) / n * 1000:.0f} ms"
-    else:
-        cpu = f"{app_cpu * 1000:.0f} ms + ?"
-    counts = []
-    for _ in range(3):  # the fewest: now and then the session middleware adds its writes to a request
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(url, headers=headers)
-        counts.append(len(queries))
-    return statistics.median(samples), p95(samples), min(counts), _count_in(response), cpu
-
-
 def search(n: int) -> list[Row]:
     from django.urls import reverse
 
@@ -319,16 +160,15 @@ def search(n: int) -> list[Row]:
     ]
     rows = []
     for who, email in USERS:
-        client = _client_for(email, wdmo)
+        client = client_for(email, wdmo)
         for page, path, queries, headers in pages:
             for label, params in queries:
                 url = path + ("?" + urlencode(params) if params else "")
                 median, high, count, result, cpu = time_requests(client, url, n, headers)
                 shown = f"`{urlencode(params)}`" if params else "(none)"
                 rows.append(Row(f"{page}: {label} {shown}", who, median, high, count, result, cpu))
-                print(
-                    f"  {who:<12} {_ms(median):>9} {_ms(high):>9} {cpu:>13} {count:>3} q  {page}: {label}", flush=True
-                )
+                timing = f"{format_ms(median):>9} {format_ms(high):>9} {cpu:>13} {count:>3} q"
+                print(f"  {who:<12} {timing}  {page}: {label}", flush=True)
     return rows
 
 
@@ -367,7 +207,7 @@ def hsds(n_services: int) -> tuple[list[Row], list[str]]:
             size = f"{path.stat().st_size / 1024 / 1024:.1f} MB"
             label = "JSON" if file_format == "json" else "CSV package (zip)"
             rows.append(Row(f"HSDS export, {label}: {n_services:,} services", who, elapsed, None, len(queries), size))
-            print(f"  {rows[-1].what:<80} {_s(elapsed):>9} {len(queries)} q {size}", flush=True)
+            print(f"  {rows[-1].what:<80} {format_s(elapsed):>9} {len(queries)} q {size}", flush=True)
 
         for file_format, path in files.items():
             label = "JSON" if file_format == "json" else "CSV package (zip)"
@@ -396,7 +236,7 @@ def hsds(n_services: int) -> tuple[list[Row], list[str]]:
                 notes.append(f"The {label} import made {imported:,} services, not {n_services:,}.")
             rows.append(
                 Row(
-                    f"HSDS import, {label}, into an empty task force (read {_s(read_time)})",
+                    f"HSDS import, {label}, into an empty task force (read {format_s(read_time)})",
                     who,
                     total,
                     None,
@@ -404,57 +244,11 @@ def hsds(n_services: int) -> tuple[list[Row], list[str]]:
                     outcome,
                 )
             )
-            print(f"  {rows[-1].what:<80} {_s(total):>9} {len(queries)} q {outcome}", flush=True)
+            print(f"  {rows[-1].what:<80} {format_s(total):>9} {len(queries)} q {outcome}", flush=True)
     return rows, notes
 
 
 # --- Report ---------------------------------------------------------------------------------------------------
-
-
-def machine() -> list[str]:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        postgres = cursor.fetchone()[0]
-    memory = "?"
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GB"
-    except OSError:
-        pass
-    load = ", ".join(f"{value:.2f}" for value in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
-    return [
-        f"- Date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
-        f"- Commit: {_commit()}",
-        f"- Machine: {os.cpu_count()} cores, {memory} RAM, {platform.platform()} (load average {load})",
-        f"- Python {platform.python_version()}, PostgreSQL {postgres}, database `{connection.settings_dict['NAME']}`",
-    ]
-
-
-def _commit() -> str:
-    def git(*args: str) -> str:
-        # Read-only git commands with fixed arguments.
-        completed = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)  # noqa: S603, S607
-        return completed.stdout.strip()
-
-    commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    return commit + (" (with uncommitted changes)" if git("status", "--porcelain", "--untracked-files=no") else "")
-
-
-def table(rows: list[Row]) -> list[str]:
-    lines = [
-        "| Measure | Who | Median | p95 | CPU per request (app + db) | Queries | Result |",
-        "|---|---|--:|--:|--:|--:|--:|",
-    ]
-    for row in rows:
-        single = row.p95 is None
-        median = _s(row.median) if single else _ms(row.median)
-        high = "(one run)" if single else _ms(row.p95)
-        queries = "" if row.queries is None else str(row.queries)
-        lines.append(f"| {row.what} | {row.who} | {median} | {high} | {row.cpu} | {queries} | {row.result} |")
-    return lines
 
 
 def verdicts(search_rows: list[Row], hsds_rows: list[Row]) -> tuple[list[str], bool]:
@@ -466,7 +260,7 @@ def verdicts(search_rows: list[Row], hsds_rows: list[Row]) -> tuple[list[str], b
         lines.append(
             f"- {'PASS' if ok else 'MISS'}: search median under {SEARCH_TARGET_MS:.0f} ms for every query "
             f"({sum(row.median < SEARCH_TARGET_MS / 1000 for row in search_rows)} of {len(search_rows)} rows under it; "
-            f"slowest median {_ms(worst.median)}: {worst.what}, {worst.who})"
+            f"slowest median {format_ms(worst.median)}: {worst.what}, {worst.who})"
         )
     imports = [row for row in hsds_rows if row.what.startswith("HSDS import")]
     if imports:
@@ -475,7 +269,7 @@ def verdicts(search_rows: list[Row], hsds_rows: list[Row]) -> tuple[list[str], b
             missed |= not ok
             lines.append(
                 f"- {'PASS' if ok else 'MISS'}: import of {HSDS_SERVICES:,} services under {IMPORT_TARGET_S:.0f} s "
-                f"({row.what.split(',')[1].strip()}: {_s(row.median)}, {row.result})"
+                f"({row.what.split(',')[1].strip()}: {format_s(row.median)}, {row.result})"
             )
     else:
         missed = True
@@ -483,36 +277,12 @@ def verdicts(search_rows: list[Row], hsds_rows: list[Row]) -> tuple[list[str], b
     return lines, missed
 
 
-def write_results(section: list[str]) -> None:
-    """Replace this benchmark's section of bench/results.md (other benchmarks keep theirs)."""
-    start, end = "<!-- bench:directory -->", "<!-- /bench:directory -->"
-    block = "\n".join([start, *section, end])
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\n"
-    if start in text and end in text:
-        before, rest = text.split(start, 1)
-        text = before + block + rest.split(end, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    RESULTS.write_text(text, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=50, help="timed requests per query (default 50)")
-    parser.add_argument("--skip-hsds", action="store_true", help="measure the search only")
-    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
-    parser.add_argument("--no-write", action="store_true", help="print only; leave bench/results.md as it is")
-    parser.add_argument("--allow-any-database", action="store_true", help="write into a database not named *bench*")
-    args = parser.parse_args(argv)
+    options = parser(__doc__.splitlines()[0], per="query")
+    options.add_argument("--skip-hsds", action="store_true", help="measure the search only")
+    args = options.parse_args(argv)
 
-    configure(os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    ensure_database(args.allow_any_database)
-    call_command("migrate", interactive=False, verbosity=0)
+    start(args)
     print("Setting up: the demo district at full scale, the HSDS task force (once)...", flush=True)
     setup_rows = setup()
     print(f"Search: {args.requests} requests per query and user...", flush=True)
@@ -523,31 +293,26 @@ def main(argv: list[str] | None = None) -> int:
         hsds_rows, notes = hsds(HSDS_SERVICES)
 
     target_lines, missed = verdicts(search_rows, hsds_rows)
-    section = [
-        "## Directory (bench/directory.py)",
-        "",
-        *machine(),
+    method = (
         f"- Search: {args.requests} timed requests per row after {WARMUP} warm-up requests, through Django's test "
         "client (the server's time: middleware, view, queries, template; no network), demo district at full "
         "scale (150 partners, 3,000 services) with the HSDS benchmark's task force (10,000 services) in the same "
         "database, as other tenants would be; queries: the fewest of three more requests. CPU per request: this "
         "process plus the PostgreSQL backend, from /proc; on a busy machine the wall-clock times include waiting for "
-        "a core, the CPU times much less so.",
-        "",
-        *table(setup_rows + search_rows + hsds_rows),
-        "",
-        "Targets:",
-        "",
-        *target_lines,
-        *([""] + [f"- Note: {note}" for note in notes] if notes else []),
-        "",
-    ]
-    print()
-    print("\n".join(section))
-    if not args.no_write:
-        write_results(section)
-        print(f"Written to {RESULTS.relative_to(ROOT)}.")
-    return 1 if (missed and args.strict) else 0
+        "a core, the CPU times much less so."
+    )
+    rows = setup_rows + search_rows + hsds_rows
+    heading = "## Directory (bench/directory.py)"
+    return report(
+        args,
+        name="directory",
+        heading=heading,
+        method=method,
+        rows=rows,
+        targets=target_lines,
+        missed=missed,
+        notes=notes,
+    )
 
 
 if __name__ == "__main__":

@@ -3,8 +3,8 @@ with a long timeline, and the API's referral list, at full scale on PostgreSQL.
 
     .venv/bin/python bench/referrals.py [--requests 50] [--strict] [--no-write]
 
-The same database and set-up as bench/directory.py (its helpers are imported: ``configure``, ``ensure_database``,
-``vacuum_analyze``, ``_client_for``, ``time_requests``, the table and the machine lines): ``psn_d_bench`` unless
+The same database and set-up as bench/directory.py (the helpers both use are in bench/common.py: the environment,
+the database, the timing of requests, the baseline, the table and the section of results.md): ``psn_d_bench`` unless
 ``$DATABASE_URL`` names another (its name must contain "bench"). Seeds the demo district at full scale
 (``seed_demo --scale full``: 60,000 people, 120,000 referrals with their transitions and notes) unless it
 already is, and once a benchmark referral with the whole legal chain of moves and 50 notes (the lifecycle allows at
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import statistics
 import sys
 import time
@@ -32,18 +31,15 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.directory import (
-    DEFAULT_DATABASE_URL,
-    RESULTS,
-    ROOT,
+from bench.common import (
     WARMUP,
     Row,
-    _client_for,
-    _ms,
-    configure,
-    ensure_database,
-    machine,
-    table,
+    baseline,
+    client_for,
+    format_ms,
+    parser,
+    report,
+    start,
     time_requests,
     vacuum_analyze,
 )
@@ -55,7 +51,6 @@ NOTES = 50
 STAFF = "staff@wdmo.example.org"
 COORDINATOR = "coordinator@wdmo.example.org"
 OFFICER = "officer@wdmo.example.org"
-SECTION = ("<!-- bench:referrals -->", "<!-- /bench:referrals -->")
 
 
 # --- Setup ----------------------------------------------------------------------------------------------------
@@ -187,25 +182,22 @@ def _url(path: str, params: dict) -> str:
 
 def measure(ids: dict, n: int) -> tuple[list[Row], float]:
     """Each page ``n`` times; the baseline (the profile page) before and after, its median the reference."""
-    from django.urls import reverse
-
     task_force = ids["task_force"]
-    clients = {email: _client_for(email, task_force) for email in (STAFF, COORDINATOR)}
-    baselines = []
+    clients = {email: client_for(email, task_force) for email in (STAFF, COORDINATOR)}
+    baselines = [baseline(clients[STAFF], n)]
     rows = []
     for label, who, url, headers in pages(ids):
-        if not baselines:
-            baselines.append(time_requests(clients[who], reverse("profile"), n)[0])
         median, high, count, result, cpu = time_requests(clients[who], url, n, headers)
         name = who.split("@")[0]
         rows.append(Row(label + (f" `{url.split('?', 1)[1]}`" if "?" in url else ""), name, median, high, count,
                         result, cpu))  # fmt: skip
-        print(f"  {name:<12} {_ms(median):>9} {_ms(high):>9} {cpu:>13} {count:>3} q  {label}", flush=True)
-    baselines.append(time_requests(clients[STAFF], reverse("profile"), n)[0])
-    baseline = statistics.median(baselines)
+        timing = f"{format_ms(median):>9} {format_ms(high):>9} {cpu:>13} {count:>3} q"
+        print(f"  {name:<12} {timing}  {label}", flush=True)
+    baselines.append(baseline(clients[STAFF], n))
+    reference = statistics.median(baselines)
     for row in rows:
-        row.result = f"{row.result} · {row.median / baseline:.1f}x"
-    return rows, baseline
+        row.result = f"{row.result} · {row.median / reference:.1f}x"
+    return rows, reference
 
 
 def verdicts(rows: list[Row]) -> tuple[list[str], bool]:
@@ -213,7 +205,7 @@ def verdicts(rows: list[Row]) -> tuple[list[str], bool]:
     for row in rows:
         if row.median >= TARGET_MS / 1000:
             missed = True
-            lines.append(f"- MISS: {row.what} ({row.who}): median {_ms(row.median)}, target {TARGET_MS:.0f} ms")
+            lines.append(f"- MISS: {row.what} ({row.who}): median {format_ms(row.median)}, target {TARGET_MS:.0f} ms")
     passed = sum(row.median < TARGET_MS / 1000 for row in rows)
     lines.insert(
         0, f"- {'PASS' if not missed else 'MISS'}: median under {TARGET_MS:.0f} ms ({passed} of {len(rows)} rows)"
@@ -230,67 +222,36 @@ def verdicts(rows: list[Row]) -> tuple[list[str], bool]:
     return lines, missed
 
 
-def write_results(section: list[str]) -> None:
-    """Replace this benchmark's section of bench/results.md (the others keep theirs)."""
-    start, end = SECTION
-    block = "\n".join([start, *section, end])
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\n"
-    if start in text and end in text:
-        before, rest = text.split(start, 1)
-        text = before + block + rest.split(end, 1)[1]
-    else:
-        # Before the hand-written analysis that follows the directory's section.
-        marker = "<!-- /bench:directory -->"
-        text = text.replace(marker, marker + "\n\n" + block, 1) if marker in text else text + "\n" + block + "\n"
-    RESULTS.write_text(text, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=50, help="timed requests per page (default 50)")
-    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
-    parser.add_argument("--no-write", action="store_true", help="print only; leave bench/results.md as it is")
-    parser.add_argument("--allow-any-database", action="store_true", help="write into a database not named *bench*")
-    parser.add_argument("--skip-hsds", action="store_true", help=argparse.SUPPRESS)  # bench/run.py passes it on
-    args = parser.parse_args(argv)
+    options = parser(__doc__.splitlines()[0], per="page")
+    options.add_argument("--skip-hsds", action="store_true", help=argparse.SUPPRESS)  # bench/run.py passes it on
+    args = options.parse_args(argv)
 
-    configure(os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    ensure_database(args.allow_any_database)
-    call_command("migrate", interactive=False, verbosity=0)
+    start(args)
     print("Setting up: the demo district at full scale with its history, the benchmark referral (once)...", flush=True)
     setup_rows, ids = setup()
     print(f"Pages: {args.requests} requests each...", flush=True)
-    rows, baseline = measure(ids, args.requests)
+    rows, reference = measure(ids, args.requests)
     target_lines, missed = verdicts(rows)
-    section = [
-        "## Referrals (bench/referrals.py)",
-        "",
-        *machine(),
+    method = (
         f"- {args.requests} timed requests per row after {WARMUP} warm-up requests, through Django's test client "
         f"(the server's time), demo district at full scale ({ids['total']:,} referrals; the staff's partner "
         f"received {ids['received']:,}), as `staff` (referral staff of Second Chance Workforce Center, the receiving "
         "partner) and `coordinator` (every referral of the task force, metadata only where no party). Queries: the "
         "fewest of three more requests. Result: rows found, then the median as a multiple of the baseline, the "
-        f"profile page's median in the same run ({_ms(baseline)}: middleware, session, a small template).",
-        "",
-        *table(setup_rows + rows),
-        "",
-        "Targets:",
-        "",
-        *target_lines,
-        "",
-    ]
-    print()
-    print("\n".join(section))
-    if not args.no_write:
-        write_results(section)
-        print(f"Written to {RESULTS.relative_to(ROOT)}.")
-    return 1 if (missed and args.strict) else 0
+        f"profile page's median in the same run ({format_ms(reference)}: middleware, session, a small template)."
+    )
+    # A new section goes before the hand-written analysis that follows the directory's.
+    return report(
+        args,
+        name="referrals",
+        heading="## Referrals (bench/referrals.py)",
+        method=method,
+        rows=setup_rows + rows,
+        targets=target_lines,
+        missed=missed,
+        after="directory",
+    )
 
 
 if __name__ == "__main__":

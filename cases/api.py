@@ -21,7 +21,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from partners.models import Partner, Service, TaxonomyTerm
-from psn import access, audit
+from psn import access
 from psn.api import IsActiveMember, Pagination, actor_for_api
 
 from . import attachments, lifecycle, notes, selectors
@@ -113,14 +113,7 @@ class ReferralViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, pk=None):
         actor = actor_for_api(request)
         referral = selectors.referral_get_for(actor=actor, pk=pk)
-        if referral.details_visible:
-            audit.record(
-                action="viewed",
-                actor=actor.user,
-                task_force=actor.task_force,
-                obj=referral,
-                request=request._request,
-            )
+        selectors.referral_viewed(actor=actor, referral=referral, request=request._request)
         return Response(_detail_data(referral))
 
     # --- Filing ------------------------------------------------------------------------------------------
@@ -342,14 +335,8 @@ class ReferralViewSet(viewsets.GenericViewSet):
             note = notes.note_add(actor=actor, referral=referral, request=request._request, **data)
             return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
         access.require(referral.details_visible, _("Only the members of this referral's two partners read its notes."))
-        audit.record(
-            action="viewed",
-            actor=actor.user,
-            task_force=actor.task_force,
-            obj=referral,
-            changes={"notes": len(referral.visible_notes)},
-            request=request._request,
-        )
+        shown = {"notes": len(referral.visible_notes)}
+        selectors.referral_viewed(actor=actor, referral=referral, request=request._request, changes=shown)
         return Response(NoteSerializer(referral.visible_notes, many=True).data)
 
     # --- Attachments -------------------------------------------------------------------------------------
@@ -384,14 +371,8 @@ class ReferralViewSet(viewsets.GenericViewSet):
         access.require(
             referral.details_visible, _("Only the members of this referral's two partners read its attachments.")
         )
-        audit.record(
-            action="viewed",
-            actor=actor.user,
-            task_force=actor.task_force,
-            obj=referral,
-            changes={"attachments": len(referral.visible_attachments)},
-            request=request._request,
-        )
+        shown = {"attachments": len(referral.visible_attachments)}
+        selectors.referral_viewed(actor=actor, referral=referral, request=request._request, changes=shown)
         return Response(AttachmentSerializer(referral.visible_attachments, many=True).data)
 
 

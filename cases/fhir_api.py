@@ -13,7 +13,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from psn import access, audit
+from psn import access
 from psn.api import IsActiveMember, actor_for_api
 
 from . import fhir, selectors
@@ -47,15 +47,7 @@ class ReferralFhirView(APIView):
     def get(self, request, pk: int):
         actor = actor_for_api(request)
         referral = selectors.referral_get_for(actor=actor, pk=pk)
-        if referral.details_visible:
-            audit.record(
-                action="viewed",
-                actor=actor.user,
-                task_force=actor.task_force,
-                obj=referral,
-                changes={"format": "fhir"},
-                request=request._request,
-            )
+        selectors.referral_viewed(actor=actor, referral=referral, request=request._request, changes={"format": "fhir"})
         linked = [other for other in (referral.transferred_from, getattr(referral, "transferred_to", None)) if other]
         bundle = fhir.referral_bundle(
             referral,

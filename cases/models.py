@@ -264,6 +264,9 @@ class Referral(models.Model):
             models.Index(fields=["task_force", "sending_partner", "updated_at"], name="referral_tf_send_updated_idx"),
             # The list's ordering by update time (by due date, latest first: PostgreSQL only, migration 0004).
             models.Index(fields=["task_force", "updated_at"], name="referral_tf_updated_idx"),
+            # A coordinator's need filter (every referral of the task force, semi-joined to the needs by id): read
+            # from this index alone, not from the table (the needs' own index: migration 0005).
+            models.Index(fields=["task_force", "id"], name="referral_tf_id_idx"),
             # The list's ordering by priority (then newest first).
             models.Index(
                 models.F("task_force"),

@@ -114,6 +114,20 @@ class Candidate:
     # of the same record compare equal whatever is shown.
     masked_phone: str = field(default="", compare=False)
 
+    @classmethod
+    def of(cls, person: Person, *, score: int = 0, reasons: list[str] | None = None) -> Candidate:
+        """The candidate showing ``person`` (its name, aliases, birth year, neighbourhood and masked phone)."""
+        return cls(
+            person_id=person.pk,
+            full_name=person.full_name,
+            aliases=person.alias_list,
+            birth_year=person.date_of_birth.year if person.date_of_birth else None,
+            neighborhood=person.neighborhood,
+            score=score,
+            reasons=reasons if reasons is not None else [],
+            masked_phone=masked_phone(person.phone_digits),
+        )
+
 
 class DuplicateCandidates(ValidationError):
     """Refusal of ``person_create`` while earlier records may be the same person: the UI offers them, and the user
@@ -273,18 +287,7 @@ def person_duplicates(
             reasons.append(_("same phone number"))
         different_dob = date_of_birth and person.date_of_birth and not (same_dob or swapped_dob)
         score = 0.6 * name_score + 35 * same_dob + 35 * same_phone + 10 * swapped_dob - 15 * bool(different_dob)
-        candidates.append(
-            Candidate(
-                person_id=person.pk,
-                full_name=person.full_name,
-                aliases=person.alias_list,
-                birth_year=person.date_of_birth.year if person.date_of_birth else None,
-                neighborhood=person.neighborhood,
-                score=max(0, min(100, round(score))),
-                reasons=reasons,
-                masked_phone=masked_phone(person.phone_digits),
-            )
-        )
+        candidates.append(Candidate.of(person, score=max(0, min(100, round(score))), reasons=reasons))
     candidates.sort(key=lambda c: (-c.score, c.full_name, c.person_id))
     return candidates[:MAX_CANDIDATES]
 

@@ -27,7 +27,7 @@ from psn import access
 from . import selectors
 from .consent import consent_affected_referrals
 from .models import Consent, ConsentShares, Person, Referral
-from .people import Candidate, fold, masked_phone, person_duplicates, phone_digits, word_similarity_threshold
+from .people import Candidate, fold, person_duplicates, phone_digits, word_similarity_threshold
 
 PAGE_SIZE = 25
 SEARCH_WORDS = 5
@@ -238,18 +238,7 @@ def merge_candidates_for(*, actor: access.Actor, keep: Person, q: str = "") -> l
         rows = _names_matching(access.people_of_task_force(actor).exclude(pk=keep.pk), q)
         with word_similarity_threshold():
             found = list(rows[:MERGE_SEARCH_LIMIT])
-        return [
-            Candidate(
-                person_id=person.pk,
-                full_name=person.full_name,
-                aliases=person.alias_list,
-                birth_year=person.date_of_birth.year if person.date_of_birth else None,
-                neighborhood=person.neighborhood,
-                score=0,
-                masked_phone=masked_phone(person.phone_digits),
-            )
-            for person in found
-        ]
+        return [Candidate.of(person) for person in found]
     return person_duplicates(
         actor=actor,
         given_name=keep.given_name,

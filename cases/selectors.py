@@ -4,8 +4,9 @@ Privacy by construction: list rows never load the person. Each row carries ``det
 ``person_name`` (empty where the actor sees metadata only), so a coordinator's page cannot show a name by
 accident; touching ``row.person`` costs a query per row, which the pinned query counts would catch.
 
-Reads are not audited here: the views and API that show a referral's notes and attachments record the
-"viewed" event (the download of an attachment is audited by ``cases.attachments.attachment_open_for``).
+Reads are not audited by the selectors themselves: the views and API that show a referral's details call
+``referral_viewed`` to record the "viewed" event (the download of an attachment is audited by
+``cases.attachments.attachment_open_for``).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from partners.models import Partner, Service, TaxonomyTerm
-from psn import access
+from psn import access, audit
 
 from .models import PRIORITY_RANK, Notification, Person, Priority, Referral, Status, Transition
 from .people import fold
@@ -173,7 +174,13 @@ def _search(text: str, actor: access.Actor) -> Q:
                 & (Q(given_name__icontains=word) | Q(family_name__icontains=word) | Q(aliases__icontains=word))
             )
         )
-    return access.referral_details_condition(actor) & Q(person__in=people)
+    found = Q(person__in=people)
+    if actor.is_coordinator:
+        # Only a coordinator sees rows without their details (``access.referrals_visible_to``); for anyone else the
+        # visible rows are those already, and the condition repeated made PostgreSQL count its selectivity twice
+        # (145 rows expected of 4,206) and probe the person of every visible row instead of the name index.
+        found &= access.referral_details_condition(actor)
+    return found
 
 
 def referral_get_for(*, actor: access.Actor, pk: int | str) -> Referral:
@@ -226,6 +233,20 @@ def referral_get_for(*, actor: access.Actor, pk: int | str) -> Referral:
         referral.visible_notes = []
         referral.visible_attachments = []
     return referral
+
+
+def referral_viewed(*, actor: access.Actor, referral: Referral, request, changes: dict | None = None) -> None:
+    """Record that the actor read the referral's details (the web page, the API's detail, notes, attachments and
+    FHIR Bundle alike); nothing where they see its metadata only. ``request`` is Django's (DRF's ``_request``)."""
+    if referral.details_visible:
+        audit.record(
+            action="viewed",
+            actor=actor.user,
+            task_force=actor.task_force,
+            obj=referral,
+            changes=changes,
+            request=request,
+        )
 
 
 @dataclass

@@ -1,0 +1,332 @@
+"""What every benchmark of this folder shares: the environment and database it runs against, the timing of pages
+through Django's test client (with the baseline page), the machine lines, the markdown table and the writing of a
+benchmark's own section of bench/results.md.
+
+Imported before Django is configured: the functions that need Django import it themselves, after ``start``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import math
+import os
+import platform
+import re
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results.md"
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/psn_d_bench"
+WARMUP = 3
+
+
+@dataclass
+class Row:
+    what: str
+    who: str
+    median: float  # seconds
+    p95: float | None  # seconds; None for a single run
+    queries: int | None
+    result: str
+    cpu: str = ""  # CPU time per request: this process (view, template) + the database backend
+
+
+def format_ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+def format_s(seconds: float) -> str:
+    return f"{seconds:.2f} s" if seconds < 100 else f"{seconds:.0f} s"
+
+
+def p95(samples: list[float]) -> float:
+    """Nearest-rank 95th percentile."""
+    ordered = sorted(samples)
+    return ordered[math.ceil(0.95 * len(ordered)) - 1]
+
+
+# --- Start ----------------------------------------------------------------------------------------------------
+
+
+def parser(description: str, *, per: str) -> argparse.ArgumentParser:
+    """The options every benchmark takes (``per``: what ``--requests`` counts, "query" or "page")."""
+    parsed = argparse.ArgumentParser(description=description)
+    parsed.add_argument("--requests", type=int, default=50, help=f"timed requests per {per} (default 50)")
+    parsed.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parsed.add_argument("--no-write", action="store_true", help="print only; leave bench/results.md as it is")
+    parsed.add_argument("--allow-any-database", action="store_true", help="write into a database not named *bench*")
+    return parsed
+
+
+def start(args: argparse.Namespace) -> None:
+    """Django configured for the benchmark's database (``$DATABASE_URL`` or the default), the database created when
+    missing and migrated."""
+    configure(os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    ensure_database(args.allow_any_database)
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def configure(database_url: str) -> None:
+    """The environment the settings read, before Django starts: the benchmark's database, production-like
+    settings (DEBUG off: no query log slowing requests) and nothing that reaches the outside."""
+    var_dir = Path(tempfile.mkdtemp(prefix="psn-bench-"))
+    (var_dir / "static").mkdir()
+    os.environ.update(
+        {
+            "DATABASE_URL": database_url,
+            "DEBUG": "false",
+            "PSN_HTTPS": "false",
+            "PSN_REQUIRE_MFA": "false",
+            "ALLOWED_HOSTS": "testserver",
+            "EMAIL_URL": "",
+            "CELERY_TASK_ALWAYS_EAGER": "true",
+            "PSN_VAR_DIR": str(var_dir),
+            "STATICFILES_STORAGE": "django.contrib.staticfiles.storage.StaticFilesStorage",
+            # The benchmark sends a few hundred API requests a minute as one user.
+            "PSN_API_USER_RATE": "1000000/minute",
+        }
+    )
+    os.environ.setdefault("SECRET_KEY", "bench-only-" + secrets.token_urlsafe(40))
+    os.environ.setdefault("PSN_DEMO_PASSWORD", "bench-" + secrets.token_urlsafe(12))
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "psn.settings")
+    sys.path.insert(0, str(ROOT))
+
+
+def ensure_database(allow_any: bool) -> None:
+    import psycopg
+    from django.conf import settings
+    from psycopg import sql
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        sys.exit(f"The benchmarks measure PostgreSQL; DATABASE_URL names {db['ENGINE']}.")
+    if "bench" not in db["NAME"] and not allow_any:
+        sys.exit(
+            f"Refusing to write benchmark data into the database {db['NAME']!r}: its name does not contain "
+            "'bench'. Pass --allow-any-database if you mean it."
+        )
+    params = {"dbname": "postgres", "autocommit": True, "connect_timeout": 10}
+    for key, name in (("HOST", "host"), ("PORT", "port"), ("USER", "user"), ("PASSWORD", "password")):
+        if db.get(key):
+            params[name] = db[key]
+    with psycopg.connect(**params) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]]).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db["NAME"])))
+            print(f"Created the database {db['NAME']}.")
+
+
+def vacuum_analyze() -> None:
+    """What autovacuum does on a live server a minute after a bulk load: fresh planner statistics (without them
+    the planner takes 3,000 services for 3 and picks nested loops: searches took 130 ms instead of 27 ms), GIN
+    pending lists merged into the full-text and trigram indexes (scanned linearly until then) and the visibility
+    map set (index-only scans read no heap)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE)")
+
+
+# --- Timing ---------------------------------------------------------------------------------------------------
+
+
+def client_for(email: str, task_force):
+    """A test client signed in as ``email``, acting in ``task_force``."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from psn.middleware import SESSION_KEY
+
+    client = Client()
+    client.force_login(get_user_model().objects.get(email=email))
+    session = client.session
+    session[SESSION_KEY] = task_force.pk  # the coordinator also serves edmo: act in wdmo
+    session.save()
+    return client
+
+
+def _count_in(response) -> str:
+    """How many rows matched: the API's ``count``, or the number in the page's table caption."""
+    if response["Content-Type"].startswith("application/json"):
+        return f"{response.json()['count']:,}"
+    match = re.search(rb"<caption[^>]*>\s*([\d,]+)", response.content)
+    return f"{int(match.group(1).replace(b',', b'')):,}" if match else "?"
+
+
+def _backend_pid() -> int | None:
+    """The PostgreSQL backend serving this process, when it runs on this machine (its CPU time is readable)."""
+    from django.db import connection
+
+    if connection.settings_dict.get("HOST") not in ("", "127.0.0.1", "localhost", "::1"):
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    return pid if _process_cpu(pid) is not None else None
+
+
+def _process_cpu(pid: int | None) -> float | None:
+    """User + system CPU seconds of a process, from /proc (Linux)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def time_requests(client, url: str, n: int, headers: dict | None = None) -> tuple[float, float, int, str, str]:
+    """Median and p95 of ``n`` requests (after a warm-up), the CPU time they took (this process and the database
+    backend: what a request costs whatever else the machine runs), the fewest queries of three more requests and
+    the result count."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    headers = headers or {}
+    for _ in range(WARMUP):
+        client.get(url, headers=headers)
+    pid = _backend_pid()
+    app_cpu, db_cpu = time.process_time(), _process_cpu(pid)
+    samples = []
+    for _ in range(n):
+        started = time.perf_counter()
+        response = client.get(url, headers=headers)
+        samples.append(time.perf_counter() - started)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url} answered {response.status_code}")
+    app_cpu = (time.process_time() - app_cpu) / n
+    if pid is not None and _backend_pid() == pid:
+        cpu = f"{app_cpu * 1000:.0f} + {(_process_cpu(pid) - db_cpu) / n * 1000:.0f} ms"
+    else:
+        cpu = f"{app_cpu * 1000:.0f} ms + ?"
+    counts = []
+    for _ in range(3):  # the fewest: now and then the session middleware adds its writes to a request
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url, headers=headers)
+        counts.append(len(queries))
+    return statistics.median(samples), p95(samples), min(counts), _count_in(response), cpu
+
+
+def baseline(client, n: int) -> float:
+    """The median of the cheapest signed-in page (the profile: middleware, session, a small template) over ``n``
+    requests: measured in the same run as the pages, it shows a busy machine as a higher baseline rather than as
+    slow pages."""
+    from django.urls import reverse
+
+    return time_requests(client, reverse("profile"), n)[0]
+
+
+# --- Report ---------------------------------------------------------------------------------------------------
+
+
+def machine() -> list[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        postgres = cursor.fetchone()[0]
+    memory = "?"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GB"
+    except OSError:
+        pass
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    return [
+        f"- Date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
+        f"- Commit: {_commit()}",
+        f"- Machine: {os.cpu_count()} cores, {memory} RAM, {platform.platform()} (load average {load})",
+        f"- Python {platform.python_version()}, PostgreSQL {postgres}, database `{connection.settings_dict['NAME']}`",
+    ]
+
+
+def _commit() -> str:
+    def git(*args: str) -> str:
+        # Read-only git commands with fixed arguments.
+        completed = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)  # noqa: S603, S607
+        return completed.stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    return commit + (" (with uncommitted changes)" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
+def table(rows: list[Row]) -> list[str]:
+    lines = [
+        "| Measure | Who | Median | p95 | CPU per request (app + db) | Queries | Result |",
+        "|---|---|--:|--:|--:|--:|--:|",
+    ]
+    for row in rows:
+        single = row.p95 is None
+        median = format_s(row.median) if single else format_ms(row.median)
+        high = "(one run)" if single else format_ms(row.p95)
+        queries = "" if row.queries is None else str(row.queries)
+        lines.append(f"| {row.what} | {row.who} | {median} | {high} | {row.cpu} | {queries} | {row.result} |")
+    return lines
+
+
+def report(
+    args: argparse.Namespace,
+    *,
+    name: str,
+    heading: str,
+    method: str,
+    rows: list[Row],
+    targets: list[str],
+    missed: bool,
+    notes: list[str] = (),
+    after: str | None = None,
+) -> int:
+    """Print the benchmark's section (its heading, the machine, how it measured, the table, the targets and any
+    notes), write it to bench/results.md unless ``--no-write``; the exit status (1 for a missed target with
+    ``--strict``)."""
+    section = [
+        heading,
+        "",
+        *machine(),
+        method,
+        "",
+        *table(rows),
+        "",
+        "Targets:",
+        "",
+        *targets,
+        *([""] + [f"- Note: {note}" for note in notes] if notes else []),
+        "",
+    ]
+    print()
+    print("\n".join(section))
+    if not args.no_write:
+        write_results(name, section, after=after)
+        print(f"Written to {RESULTS.relative_to(ROOT)}.")
+    return 1 if (missed and args.strict) else 0
+
+
+def write_results(name: str, section: list[str], *, after: str | None = None) -> None:
+    """Replace the section ``name`` of bench/results.md (other benchmarks keep theirs). A new section goes right
+    after the section ``after`` when there is one (before the hand-written analysis that follows it), else at
+    the end."""
+    start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
+    block = "\n".join([start, *section, end])
+    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\n"
+    if start in text and end in text:
+        before, rest = text.split(start, 1)
+        text = before + block + rest.split(end, 1)[1]
+    elif after is not None and f"<!-- /bench:{after} -->" in text:
+        marker = f"<!-- /bench:{after} -->"
+        text = text.replace(marker, marker + "\n\n" + block, 1)
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    RESULTS.write_text(text, encoding="utf-8")
