@@ -12,7 +12,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 # In the order they run. Each prints its table and updates its own section of bench/results.md.
-BENCHMARKS = ["directory.py", "referrals.py"]
+BENCHMARKS = ["directory.py", "referrals.py", "reports.py"]
 
 
 def main(argv: list[str]) -> int:
