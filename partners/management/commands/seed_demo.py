@@ -25,6 +25,7 @@ from meetings import demo_meetings
 from partners.demo_directory import SCALES, seed_directory
 from partners.models import Membership, Partner, PartnerKind, Role, TaskForce
 from partners.services import analyze_directory, taxonomy_seed
+from reports import demo_reports
 
 DEMO_DOMAIN = "wdmo.example.org"
 
@@ -111,6 +112,11 @@ class Command(BaseCommand):
         demo_people = list(User.objects.filter(email__in=[f"{row[0]}@{DEMO_DOMAIN}" for row in DEMO_ACCOUNTS]))
         meetings_created = demo_meetings.seed_meetings(wdmo, demo_meetings.SCALES[options["scale"]], people=demo_people)
         meetings_elapsed = time.perf_counter() - started
+        # After the meetings: the report counts them. The police partner's crime counts, then last month's report.
+        started = time.perf_counter()
+        crime_months = demo_reports.seed_crime_counts(wdmo, months=120 if options["scale"] == "full" else 18)
+        report = demo_reports.seed_last_report(wdmo)
+        reports_elapsed = time.perf_counter() - started
 
         self.stdout.write(self.style.SUCCESS(f"Demo task force ready: {wdmo.name} (slug {wdmo.slug})."))
         self.stdout.write(
@@ -121,6 +127,10 @@ class Command(BaseCommand):
         self.stdout.write(f"  created now: {demo_referrals.demo_summary(created)} in {elapsed:.1f} s.")
         self.stdout.write(f"Meetings: {demo_meetings.demo_summary(demo_meetings.demo_counts(wdmo))}.")
         self.stdout.write(f"  created now: {demo_meetings.demo_summary(meetings_created)} in {meetings_elapsed:.1f} s.")
+        report_line = f"the report of {report.period:%Y-%m} built" if report else "last month's report already there"
+        self.stdout.write(
+            f"Reports: crime counts of {crime_months} more months, {report_line} in {reports_elapsed:.1f} s."
+        )
         self.stdout.write(f"Demo accounts (password for all: {password}):")
         for email, role, partner in rows:
             self.stdout.write(f"  {email:<34} {role:<16} {partner}")
