@@ -38,6 +38,9 @@ from bench.common import (
 from bench.referrals import COORDINATOR, FULL_REFERRALS
 
 TARGET_BUILD_S = 10.0
+# The build tells its progress after each section of the numbers (named after it), and before its last two steps
+# (named after what comes next): the time up to each label, named for what it measured.
+STEP_NAMES = {"files": "suppression (the shared version)", "saving": "files: the two CSVs and the two PDFs"}
 TARGET_PAGE_MS = 100.0
 
 
@@ -72,7 +75,8 @@ def _timed_renderers(phases: dict[str, list[float]]) -> dict:
     def timed(snapshot, numbers):
         started = time.perf_counter()
         content = pdf(snapshot, numbers)
-        label = "PDF, shared version (charts included)" if numbers["meta"].get("shared") else "PDF, full version"
+        version = "shared" if numbers["meta"].get("shared") else "full"
+        label = f"within the files: the {version} version's PDF (charts included)"
         phases.setdefault(label, []).append(time.perf_counter() - started)
         return content
 
@@ -99,9 +103,9 @@ def build(task_force, month, builds: int) -> tuple[list[float], dict[str, list[f
         totals.append(finished - started)
         previous = started
         for moment, label in marks:
-            phases.setdefault(f"step: {label}", []).append(moment - previous)
+            phases.setdefault(STEP_NAMES.get(label, f"numbers: {label}"), []).append(moment - previous)
             previous = moment
-        phases.setdefault("step: save (files, numbers)", []).append(finished - previous)
+        phases.setdefault("saving the snapshot", []).append(finished - previous)
     return totals, phases, snapshot
 
 
