@@ -6,8 +6,10 @@ import datetime
 from django.utils import timezone
 
 from meetings import services
-from meetings.models import MeetingKind
+from meetings.models import Invitee, MeetingKind, Reminder, ReminderKind
+from partners.models import Role
 from psn.access import Actor, TaskForceChoiceError, actor_for
+from tests.factories import MembershipFactory, UserFactory
 
 
 def actor(world, key: str) -> Actor:
@@ -37,3 +39,29 @@ def schedule(world, *, kind: str = MeetingKind.WORKING_GROUP, start=None, hours:
         end=start + datetime.timedelta(hours=hours),
         **kwargs,
     )
+
+
+def many_due_reminders(world, *, people: int, per_person: int) -> list[int]:
+    """A meeting of the receiving partner with ``people`` more members invited, each with ``per_person`` meeting
+    reminders due in the past hour (its own planned reminders cancelled): nothing else is due. Returns their ids."""
+    for n in range(people):
+        MembershipFactory(user=UserFactory(email=f"crowd{n}@example.org"), partner=world.receiving, role=Role.MEMBER)
+    meeting = schedule(world, partners=[world.receiving], users=[], start=in_days(2, hour=15))
+    Reminder.objects.filter(meeting=meeting).update(cancelled_at=timezone.now())
+    users = list(Invitee.objects.filter(meeting=meeting).values_list("user_id", flat=True))
+    base = timezone.now() - datetime.timedelta(hours=1)
+    Reminder.objects.bulk_create(
+        [
+            Reminder(
+                task_force=world.tf,
+                kind=ReminderKind.MEETING_SOON,
+                meeting=meeting,
+                user_id=uid,
+                send_at=base + datetime.timedelta(seconds=n),
+                sequence=meeting.sequence,
+            )
+            for uid in users
+            for n in range(per_person)
+        ]
+    )
+    return list(Reminder.objects.filter(cancelled_at__isnull=True).values_list("pk", flat=True))

@@ -6,7 +6,6 @@ worker was sending (the window meetings/reminders.py documents).
 Each worker writes its mail to files (``EMAIL_URL=filemail://...``); every message carries ``X-PSN-Reminder: <id>``,
 so the files are the mailboxes the test counts."""
 
-import datetime
 import os
 import re
 import signal
@@ -17,15 +16,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
 
-from meetings.models import Invitee, Reminder, ReminderKind
-from partners.models import Role
+from meetings.models import Reminder
 from psn.celery import app as celery_app
-from tests.factories import MembershipFactory, UserFactory
 from tests.test_celery_worker import _database_url, _queue_is_drained, _stop_worker, _wait_for
 
-from .support import in_days, schedule
+from .support import many_due_reminders
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 HEADER_LINE = re.compile(r"^X-PSN-Reminder: (\d+)$", re.MULTILINE)
@@ -74,32 +70,6 @@ def _mailbox(mail_dir: Path) -> Counter:
     return found
 
 
-def _due_reminders(world, *, people: int, per_person: int) -> list[int]:
-    """300 due reminders: a meeting with ``people`` more members of the receiving partner (30 invitees), each with
-    ``per_person`` meeting reminders due in the past hour. Nothing else is due."""
-    for n in range(people):
-        MembershipFactory(user=UserFactory(email=f"crowd{n}@example.org"), partner=world.receiving, role=Role.MEMBER)
-    meeting = schedule(world, partners=[world.receiving], users=[], start=in_days(2, hour=15))
-    Reminder.objects.filter(meeting=meeting).update(cancelled_at=timezone.now())
-    users = list(Invitee.objects.filter(meeting=meeting).values_list("user_id", flat=True))
-    base = timezone.now() - datetime.timedelta(hours=1)
-    Reminder.objects.bulk_create(
-        [
-            Reminder(
-                task_force=world.tf,
-                kind=ReminderKind.MEETING_SOON,
-                meeting=meeting,
-                user_id=uid,
-                send_at=base + datetime.timedelta(seconds=n),
-                sequence=meeting.sequence,
-            )
-            for uid in users
-            for n in range(per_person)
-        ]
-    )
-    return list(Reminder.objects.filter(cancelled_at__isnull=True).values_list("pk", flat=True))
-
-
 def _unsent(ids) -> int:
     return Reminder.objects.filter(pk__in=ids, sent_at__isnull=True).count()
 
@@ -107,7 +77,7 @@ def _unsent(ids) -> int:
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_running_the_send_task_20_times_at_once_send_each_of_300_reminders_once(world, tmp_path):
-    due = _due_reminders(world, people=27, per_person=10)
+    due = many_due_reminders(world, people=27, per_person=10)
     assert len(due) == 300
     # A few milliseconds per message, so the runs overlap for a while rather than one finishing at once.
     workers = [_start_worker(f"sender{n}", tmp_path, PSN_REMINDER_SEND_DELAY_MS="5") for n in (1, 2)]
@@ -141,7 +111,7 @@ def test_two_workers_running_the_send_task_20_times_at_once_send_each_of_300_rem
     ],
 )
 def test_a_worker_killed_mid_run_loses_nothing_and_doubles_at_most_what_it_was_sending(world, tmp_path, slow_step):
-    due = _due_reminders(world, people=27, per_person=10)
+    due = many_due_reminders(world, people=27, per_person=10)
     slow = _start_worker("doomed", tmp_path, **{slow_step: "25"})
     try:
         celery_app.send_task(SEND_TASK)

@@ -24,10 +24,9 @@ from meetings.models import (
     Reminder,
     ReminderKind,
 )
-from partners.models import Membership, Role
-from tests.factories import MembershipFactory, UserFactory
+from partners.models import Membership
 
-from .support import actor, in_days, schedule
+from .support import actor, in_days, many_due_reminders, schedule
 
 CHICAGO = zoneinfo.ZoneInfo("America/Chicago")
 HEADER = reminders.HEADER
@@ -315,35 +314,10 @@ def test_on_the_days_clocks_change_the_24_hour_reminder_is_24_real_hours_before(
 # --- Two runs at once ------------------------------------------------------------------------------------------
 
 
-def _many_due_reminders(world, *, people: int, per_person: int) -> list[int]:
-    """A meeting with many invitees and many due reminders each (``per_person`` send times in the past hour)."""
-    for n in range(people):
-        MembershipFactory(user=UserFactory(email=f"crowd{n}@example.org"), partner=world.receiving, role=Role.MEMBER)
-    meeting = schedule(world, partners=[world.receiving], users=[], start=in_days(2, hour=15))
-    Reminder.objects.filter(meeting=meeting).update(cancelled_at=timezone.now())
-    users = list(Invitee.objects.filter(meeting=meeting).values_list("user_id", flat=True))
-    base = timezone.now() - datetime.timedelta(hours=1)
-    Reminder.objects.bulk_create(
-        [
-            Reminder(
-                task_force=world.tf,
-                kind=ReminderKind.MEETING_SOON,
-                meeting=meeting,
-                user_id=uid,
-                send_at=base + datetime.timedelta(seconds=n),
-                sequence=meeting.sequence,
-            )
-            for uid in users
-            for n in range(per_person)
-        ]
-    )
-    return list(Reminder.objects.filter(cancelled_at__isnull=True).values_list("pk", flat=True))
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_threads_sending_at_once_send_each_of_300_reminders_exactly_once(world):
     mail.outbox = []
-    due = _many_due_reminders(world, people=27, per_person=10)  # 30 invitees with the partner's three
+    due = many_due_reminders(world, people=27, per_person=10)  # 30 invitees with the partner's three
     assert len(due) == 300
     start = threading.Barrier(2)
 
