@@ -109,7 +109,7 @@ def bars(labels: tuple[str, ...], values: tuple) -> str:
             text = f"{value:g}" if is_number(value) else (value if isinstance(value, str) else "")
             axes.annotate(text, (widths[y], y), xytext=(3, 0), textcoords="offset points", va="center", color=INK)
         axes.set_yticks(ys, [_short(label) for label in labels])
-        axes.set_ylim(len(labels) - 0.5, -0.5)
+        axes.set_ylim(rows - 0.5, -0.5)  # an empty chart keeps one row's height (no singular axis)
         axes.set_xlim(0, max(top * 1.15, 1))
         if shown:
             axes.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
