@@ -39,8 +39,8 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import F, OuterRef, Subquery
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import F, OuterRef, Subquery, Window
+from django.db.models.functions import Coalesce, Greatest, RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -76,6 +76,7 @@ CHUNK = 2000
 # In-app notifications are written for the moves of the last two weeks; those of the last three days unread.
 NOTIFY_DAYS = 14
 UNREAD_DAYS = 3
+UNREAD_NEWEST = 3  # and each account's newest notices stay unread, whatever day of the week the demo is seeded
 # The overdue sweep runs every 15 minutes (psn/settings.py CELERY_BEAT_SCHEDULE).
 SWEEP_MINUTES = 15
 
@@ -1151,9 +1152,22 @@ def seed_referrals(
     _assign_references(task_force, specs)
     for offset in range(0, len(specs), CHUNK):
         _write_chunk(task_force, cast, specs[offset : offset + CHUNK], person_ids, now, counts)
+    _leave_newest_unread(task_force)
     if any(counts.values()):
         analyze_referrals()
     return counts
+
+
+def _leave_newest_unread(task_force: TaskForce) -> None:
+    """Each account's ``UNREAD_NEWEST`` newest notices are unread: on a Monday the last ``UNREAD_DAYS`` hold a
+    weekend and few moves, and a demo account would otherwise open the app to nothing new."""
+    newest = (
+        Notification.objects.filter(task_force=task_force)
+        .annotate(rank=Window(RowNumber(), partition_by=[F("user_id")], order_by=F("created_at").desc()))
+        .filter(rank__lte=UNREAD_NEWEST)
+        .values_list("pk", flat=True)
+    )
+    Notification.objects.filter(pk__in=list(newest)).update(read_at=None)
 
 
 def analyze_referrals() -> None:
