@@ -104,7 +104,7 @@ def notifications_mark_read(*, actor, referral: Referral | None = None) -> int:
     many changed (a second run changes none)."""
     from django.utils import timezone
 
-    if actor.task_force is None or not actor.unread_notifications:
+    if actor.task_force is None or actor.unread_notifications == 0:  # None: not counted, so look
         return 0
     unread = Notification.objects.filter(task_force=actor.task_force, user=actor.user, read_at__isnull=True)
     if referral is not None:

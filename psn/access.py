@@ -67,9 +67,12 @@ class Actor:
         return sum(getattr(m, "waiting_referrals", 0) for m in self.memberships)
 
     @property
-    def unread_notifications(self) -> int:
-        # The same number on every membership of the task force (it is the user's): read from the first.
-        return getattr(self.memberships[0], "unread_notifications", 0) if self.memberships else 0
+    def unread_notifications(self) -> int | None:
+        """The user's unread notifications in the task force (the same number on every membership: read from the
+        first); None when the actor was built without the navigation's counts (the API)."""
+        if not self.memberships:
+            return 0
+        return getattr(self.memberships[0], "unread_notifications", None)
 
     @property
     def task_forces(self) -> list[TaskForce]:
@@ -126,15 +129,19 @@ def _with_waiting_counts(memberships: QuerySet[Membership]) -> QuerySet[Membersh
     return memberships.annotate(waiting_referrals=count_of(waiting), unread_notifications=count_of(unread))
 
 
-def actor_for(user, *, requested_slug: str | None = None, remembered_id: int | None = None) -> Actor:
+def actor_for(
+    user, *, requested_slug: str | None = None, remembered_id: int | None = None, with_counts: bool = True
+) -> Actor:
     """Build the request's Actor. One query for a member; one more for a site admin outside their memberships.
 
     ``requested_slug`` (API header, switcher) must name a task force the user may act in, else
     ``TaskForceChoiceError``. Without it the remembered choice is used, else the only task force.
+    ``with_counts``: read the navigation's counts with the memberships (pages); the API draws no navigation.
     """
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return ANONYMOUS
-    all_memberships = tuple(_with_waiting_counts(active_memberships(user).select_related("partner", "task_force")))
+    memberships = active_memberships(user).select_related("partner", "task_force")
+    all_memberships = tuple(_with_waiting_counts(memberships) if with_counts else memberships)
     by_tf = {m.task_force_id: m.task_force for m in all_memberships}
     task_force: TaskForce | None = None
     if requested_slug is not None:

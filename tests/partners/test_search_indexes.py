@@ -137,3 +137,45 @@ def test_the_stored_service_vector_follows_every_write(world):
     # A write that does not touch the text leaves the vector as it was.
     Service.objects.filter(pk=service.pk).update(accepting_referrals=False)
     assert _stored_and_computed(service.pk)[0] == stored
+
+
+def test_migrate_gives_the_word_similarity_operators_their_real_cost(db):
+    """``partners.db_tuning``: after ``migrate`` (the test database's too) pg_trgm's ``%>`` and ``<%`` cost 100, and
+    setting them again changes nothing."""
+    from partners import db_tuning
+
+    if connection.vendor != "postgresql":
+        assert db_tuning.set_trigram_costs() is False
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT proname, procost FROM pg_proc WHERE proname = ANY(%s) AND pronargs = 2",
+            [list(db_tuning.WORD_SIMILARITY_FUNCTIONS)],
+        )
+        costs = dict(cursor.fetchall())
+    assert costs == dict.fromkeys(db_tuning.WORD_SIMILARITY_FUNCTIONS, db_tuning.TRIGRAM_OPERATOR_COST)
+    assert db_tuning.set_trigram_costs() is True
+
+
+@pytest.mark.django_db(transaction=True)  # VACUUM runs outside a transaction
+def test_a_typo_in_a_full_task_force_is_read_from_the_task_force_trigram_index(world):
+    """At the district's scale (3,000 services, vacuumed and analysed as autovacuum leaves them) the planner, free
+    to choose, reads the typo's candidates from the (task force, name trigram) index rather than walking the task
+    force's services with the similarity as a filter (what it chose before ``db_tuning``: ten times slower)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: other databases have no trigram operator (a substring match)")
+    words = ["Housing", "Mentoring", "Counselling", "Job Training", "Legal Aid", "Food Pantry", "Recovery", "Youth"]
+    Service.objects.bulk_create(
+        Service(partner=world.receiving, task_force=world.tf, name=f"{words[i % len(words)]} Program {i}")
+        for i in range(3000)
+    )
+    with connection.cursor() as cursor:
+        # GIN statistics (entries, pages) are kept by VACUUM only: without them the planner cannot cost the index.
+        cursor.execute("VACUUM (ANALYZE) partners_service")
+        sql, params = selectors.service_ids_near("mentorng", world.tf.pk).query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "service_tf_name_trgm" in plan, plan
+    assert "Filter: ((name)::text %> " not in plan, plan
+    near = selectors.service_ids_near("mentorng", world.tf.pk)
+    assert len(near) == 375
