@@ -49,9 +49,7 @@ def actor_for_api(request) -> access.Actor:
     session = getattr(request._request, "session", None)
     remembered = session.get(SESSION_KEY) if session is not None and request.auth is None else None
     try:
-        actor = access.actor_for(
-            request.user, requested_slug=requested, remembered_id=remembered, with_counts=False
-        )
+        actor = access.actor_for(request.user, requested_slug=requested, remembered_id=remembered, with_counts=False)
     except access.TaskForceChoiceError as exc:
         raise exceptions.NotFound(_("No task force “%(slug)s” is open to you.") % {"slug": str(exc)[:50]}) from exc
     request._psn_actor = actor
