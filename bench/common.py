@@ -24,6 +24,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.md"
+# The rows of each benchmark's last run, as JSON (``<name>.<database>.json``): ``bench/run.py`` builds the summary
+# table from them, and runs on two databases (one district, ten) can be compared. Not committed.
+LAST_RUNS = ROOT / "var" / "bench"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/psn_d_bench"
 WARMUP = 3
 
@@ -308,10 +311,36 @@ def report(
     ]
     print()
     print("\n".join(section))
+    save_rows(name, rows)
     if not args.no_write:
         write_results(name, section, after=after)
         print(f"Written to {RESULTS.relative_to(ROOT)}.")
     return 1 if (missed and args.strict) else 0
+
+
+def save_rows(name: str, rows: list[Row]) -> Path:
+    """Keep the rows of this run in ``var/bench/<name>.<database>.json`` (see ``LAST_RUNS``)."""
+    import json
+    from dataclasses import asdict
+
+    from django.db import connection
+
+    LAST_RUNS.mkdir(parents=True, exist_ok=True)
+    path = LAST_RUNS / f"{name}.{connection.settings_dict['NAME']}.json"
+    payload = {"name": name, "database": connection.settings_dict["NAME"], "commit": _commit(), "rows": []}
+    payload["rows"] = [asdict(row) for row in rows]
+    path.write_text(json.dumps(payload, indent=1), encoding="utf-8")
+    return path
+
+
+def load_rows(name: str, database: str) -> list[Row]:
+    """The rows ``save_rows`` kept for ``name`` on ``database`` (empty when that benchmark has not run there)."""
+    import json
+
+    path = LAST_RUNS / f"{name}.{database}.json"
+    if not path.exists():
+        return []
+    return [Row(**row) for row in json.loads(path.read_text(encoding="utf-8"))["rows"]]
 
 
 def write_results(name: str, section: list[str], *, after: str | None = None) -> None:
