@@ -80,6 +80,9 @@ def start(args: argparse.Namespace) -> None:
 
     ensure_database(args.allow_any_database)
     call_command("migrate", interactive=False, verbosity=0)
+    from django.conf import settings
+
+    settings.ROOT_URLCONF = "bench.baseline_urls"  # the app's URLs and the baseline view
 
 
 def configure(database_url: str) -> None:
@@ -98,8 +101,11 @@ def configure(database_url: str) -> None:
             "CELERY_TASK_ALWAYS_EAGER": "true",
             "PSN_VAR_DIR": str(var_dir),
             "STATICFILES_STORAGE": "django.contrib.staticfiles.storage.StaticFilesStorage",
-            # The benchmark sends a few hundred API requests a minute as one user.
+            # The benchmark sends a few hundred API requests a minute as one user, and reads one calendar feed
+            # 56 times in a row (the feed's limits are per ten minutes).
             "PSN_API_USER_RATE": "1000000/minute",
+            "PSN_CALENDAR_FEED_TOKEN_RATE": "1000000",
+            "PSN_CALENDAR_FEED_IP_RATE": "1000000",
         }
     )
     os.environ.setdefault("SECRET_KEY", "bench-only-" + secrets.token_urlsafe(40))
@@ -162,11 +168,21 @@ def client_for(email: str, task_force):
 
 
 def _count_in(response) -> str:
-    """How many rows matched: the API's ``count``, or the number in the page's table caption."""
-    if response["Content-Type"].startswith("application/json"):
-        return f"{response.json()['count']:,}"
+    """How many rows matched: the API's ``count`` (or its ``candidates``), the number in the page's table caption,
+    the candidates a duplicate check offers, or the events and to-dos of a calendar."""
+    content_type = response["Content-Type"]
+    if content_type.startswith("application/json"):
+        body = response.json()
+        if "count" in body:
+            return f"{body['count']:,}"
+        return f"{len(body['candidates']):,} candidates" if "candidates" in body else "?"
+    if content_type.startswith("text/calendar"):
+        return f"{response.content.count(b'BEGIN:VEVENT') + response.content.count(b'BEGIN:VTODO'):,} entries"
     match = re.search(rb"<caption[^>]*>\s*([\d,]+)", response.content)
-    return f"{int(match.group(1).replace(b',', b'')):,}" if match else "?"
+    if match:
+        return f"{int(match.group(1).replace(b',', b'')):,}"
+    offered = response.content.count(b'name="use"')
+    return f"{offered:,} candidates" if offered else "?"
 
 
 def _backend_pid() -> int | None:
@@ -190,25 +206,36 @@ def _process_cpu(pid: int | None) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def time_requests(client, url: str, n: int, headers: dict | None = None) -> tuple[float, float, int, str, str]:
+def time_requests(
+    client, url: str, n: int, headers: dict | None = None, *, data: dict | None = None, expect: int = 200
+) -> tuple[float, float, int, str, str]:
     """Median and p95 of ``n`` requests (after a warm-up), the CPU time they took (this process and the database
     backend: what a request costs whatever else the machine runs), the fewest queries of three more requests and
-    the result count."""
+    the result count. With ``data`` the requests are POSTs of it (a form, or JSON with a JSON ``Content-Type``
+    header); each must answer ``expect``."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     headers = headers or {}
+
+    def request():
+        if data is None:
+            return client.get(url, headers=headers)
+        if headers.get("Content-Type") == "application/json":
+            return client.post(url, data, content_type="application/json", headers=headers)
+        return client.post(url, data, headers=headers)
+
     for _ in range(WARMUP):
-        client.get(url, headers=headers)
+        request()
     pid = _backend_pid()
     app_cpu, db_cpu = time.process_time(), _process_cpu(pid)
     samples = []
     for _ in range(n):
         started = time.perf_counter()
-        response = client.get(url, headers=headers)
+        response = request()
         samples.append(time.perf_counter() - started)
-        if response.status_code != 200:
-            raise RuntimeError(f"{url} answered {response.status_code}")
+        if response.status_code != expect:
+            raise RuntimeError(f"{url} answered {response.status_code}, not {expect}")
     app_cpu = (time.process_time() - app_cpu) / n
     if pid is not None and _backend_pid() == pid:
         cpu = f"{app_cpu * 1000:.0f} + {(_process_cpu(pid) - db_cpu) / n * 1000:.0f} ms"
@@ -217,18 +244,18 @@ def time_requests(client, url: str, n: int, headers: dict | None = None) -> tupl
     counts = []
     for _ in range(3):  # the fewest: now and then the session middleware adds its writes to a request
         with CaptureQueriesContext(connection) as queries:
-            response = client.get(url, headers=headers)
+            response = request()
         counts.append(len(queries))
     return statistics.median(samples), p95(samples), min(counts), _count_in(response), cpu
 
 
 def baseline(client, n: int) -> float:
-    """The median of the cheapest signed-in page (the profile: middleware, session, a small template) over ``n``
-    requests: measured in the same run as the pages, it shows a busy machine as a higher baseline rather than as
-    slow pages."""
-    from django.urls import reverse
+    """The median of the baseline over ``n`` requests: a trivial signed-in view that runs one query
+    (``bench/baseline_urls.py``: every middleware, the session, the user, the actor, then one query). Measured in the
+    same run as the pages, it shows a busy machine as a higher baseline rather than as slow pages."""
+    from bench.baseline_urls import BASELINE_PATH
 
-    return time_requests(client, reverse("profile"), n)[0]
+    return time_requests(client, BASELINE_PATH, n)[0]
 
 
 # --- Report ---------------------------------------------------------------------------------------------------

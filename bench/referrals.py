@@ -181,7 +181,7 @@ def _url(path: str, params: dict) -> str:
 
 
 def measure(ids: dict, n: int) -> tuple[list[Row], float]:
-    """Each page ``n`` times; the baseline (the profile page) before and after, its median the reference."""
+    """Each page ``n`` times; the baseline (``common.baseline``) before and after, its median the reference."""
     task_force = ids["task_force"]
     clients = {email: client_for(email, task_force) for email in (STAFF, COORDINATOR)}
     baselines = [baseline(clients[STAFF], n)]
@@ -239,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         f"received {ids['received']:,}), as `staff` (referral staff of Second Chance Workforce Center, the receiving "
         "partner) and `coordinator` (every referral of the task force, metadata only where no party). Queries: the "
         "fewest of three more requests. Result: rows found, then the median as a multiple of the baseline, the "
-        f"profile page's median in the same run ({format_ms(reference)}: middleware, session, a small template)."
+        f"baseline's median in the same run ({format_ms(reference)}: a signed-in view that runs one query)."
     )
     # A new section goes before the hand-written analysis that follows the directory's.
     return report(

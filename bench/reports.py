@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     method = (
         f"- Method: {len(totals)} builds of one month through `reports.services.report_build` in this process (as "
         f"the worker runs it), each phase timed from the build's own progress steps; the page over {args.requests} "
-        f"requests after {WARMUP} warm-up ones, baseline (profile page) {format_ms(base)}."
+        f"requests after {WARMUP} warm-up ones, baseline (a signed-in view that runs one query) {format_ms(base)}."
     )
     return report(
         args,

@@ -18,6 +18,8 @@ from accounts.models import CalendarFeedToken
 
 from . import feed
 
+CONTENT_TYPE = "text/calendar; charset=utf-8"
+
 
 def _window() -> int:
     return settings.PSN_CALENDAR_FEED_RATE_WINDOW_SECONDS
@@ -64,8 +66,15 @@ def calendar_feed(request, token: str):
         return _too_many()
     body = feed.feed_calendar(found.user)
     feed.calendar_feed_used(token=found, request=request)
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = 'inline; filename="psn-hub.ics"'
+    etag = f'"{body.etag}"'
+    # A calendar app that sends the tag of the copy it has gets "not modified" when nothing changed.
+    unchanged = etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]
+    response = HttpResponse(status=304) if unchanged else HttpResponse(body.content, content_type=CONTENT_TYPE)
+    response["ETag"] = etag
+    if not unchanged:
+        response["Content-Disposition"] = 'inline; filename="psn-hub.ics"'
+    # Nothing between here and the calendar app keeps it (the address is a credential); the tag is for apps that
+    # keep their copy anyway and ask whether it changed.
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -150,6 +150,39 @@ def test_the_feed_query_count_does_not_grow_with_the_meetings(world, django_asse
     assert len(_events(response)) == 12
 
 
+def test_an_unchanged_feed_is_served_from_the_cache_and_any_change_shows_at_once(world):
+    """The text is kept per user and content fingerprint (``feed.feed_calendar``): the second read is the same text,
+    and a rename, a new meeting, a cancelled one or an item done shows in the next read, never a stale copy."""
+    mine = schedule(world, title="Reentry working group", users=[], start=in_days(4, hour=15))
+    member = world.user("sending_member")
+    url = feed.calendar_feed_create(user=member)
+    first = _get(url)
+    again = _get(url)
+    assert again.content == first.content and again["ETag"] == first["ETag"]
+    coordinator = actor(world, "coordinator")
+    services.meeting_update(actor=coordinator, meeting=mine, changes={"title": "Reentry working group (moved)"})
+    renamed = _get(url)
+    assert set(_events(renamed)) == {"Reentry working group (moved)"}
+    assert renamed["ETag"] != first["ETag"]
+    schedule(world, title="Second meeting", users=[], start=in_days(6, hour=15))
+    assert set(_events(_get(url))) == {"Reentry working group (moved)", "Second meeting"}
+    # Another user invited to the same meetings gets their own text (their own key), never the member's.
+    other_url = feed.calendar_feed_create(user=world.user("sending_referral_staff"))
+    assert set(_events(_get(other_url))) == {"Reentry working group (moved)", "Second meeting"}
+
+
+def test_a_calendar_app_with_the_current_copy_gets_not_modified(world):
+    schedule(world, title="Reentry working group", users=[], start=in_days(4, hour=15))
+    url = feed.calendar_feed_create(user=world.user("sending_member"))
+    first = _get(url)
+    unchanged = _get(url, headers={"If-None-Match": first["ETag"]})
+    assert unchanged.status_code == 304 and unchanged.content == b""
+    assert unchanged["ETag"] == first["ETag"]
+    assert _get(url, headers={"If-None-Match": '"an-old-tag"'}).status_code == 200
+    # Still a read of the feed: audited like any other.
+    assert AuditEvent.objects.filter(actor=world.user("sending_member"), action="viewed").count() == 3
+
+
 def test_revoked_unknown_malformed_and_wrong_secret_addresses_are_404(world):
     user = world.user("sending_member")
     url = feed.calendar_feed_create(user=user)
