@@ -66,13 +66,28 @@ def parser(description: str, *, per: str) -> argparse.ArgumentParser:
     parsed.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     parsed.add_argument("--no-write", action="store_true", help="print only; leave bench/results.md as it is")
     parsed.add_argument("--allow-any-database", action="store_true", help="write into a database not named *bench*")
+    parsed.add_argument(
+        "--smoke",
+        action="store_true",
+        help="CI's run: the small demo, a few requests, nothing written to results.md; checks that the benchmark "
+        "runs and counts its queries (its times mean nothing)",
+    )
     return parsed
 
 
-def start(args: argparse.Namespace) -> None:
-    """Django configured for the benchmark's database (``$DATABASE_URL`` or the default), the database created when
-    missing and migrated."""
+def scale(args: argparse.Namespace) -> str:
+    """The demo's scale the benchmark runs on: ``full``, or ``small`` for a smoke run."""
+    return "small" if getattr(args, "smoke", False) else "full"
+
+
+def start(args: argparse.Namespace, *, extra_env: dict[str, str] | None = None) -> None:
+    """Django configured for the benchmark's database (``$DATABASE_URL`` or the default) and ``extra_env``, the
+    database created when missing and migrated. A smoke run requests a few times and writes no results."""
     configure(os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
+    os.environ.update(extra_env or {})
+    if getattr(args, "smoke", False):
+        args.requests = min(args.requests, 3)
+        args.no_write = True
     import django
 
     django.setup()
@@ -249,6 +264,15 @@ def time_requests(
     return statistics.median(samples), p95(samples), min(counts), _count_in(response), cpu
 
 
+BASELINE_LABEL = "Baseline: a signed-in view that runs one query"
+
+
+def baseline_row(reference: float, who: str) -> Row:
+    """The row of a benchmark's baseline (its median over the runs before and after the pages): bench/run.py divides
+    that benchmark's pages by it."""
+    return Row(BASELINE_LABEL, who, reference, None, None, "1.0x")
+
+
 def baseline(client, n: int) -> float:
     """The median of the baseline over ``n`` requests: a trivial signed-in view that runs one query
     (``bench/baseline_urls.py``: every middleware, the session, the user, the actor, then one query). Measured in the
@@ -259,6 +283,17 @@ def baseline(client, n: int) -> float:
 
 
 # --- Report ---------------------------------------------------------------------------------------------------
+
+
+def machine_lines_without_django(database: str) -> list[str]:
+    """``machine()`` for a process that has not set Django up (bench/run.py): no server version."""
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    return [
+        f"- Date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
+        f"- Commit: {_commit()}",
+        f"- Machine: {os.cpu_count()} cores, {platform.platform()} (load average at the end {load})",
+        f"- Python {platform.python_version()}, database `{database}`",
+    ]
 
 
 def machine() -> list[str]:
@@ -370,16 +405,19 @@ def load_rows(name: str, database: str) -> list[Row]:
     return [Row(**row) for row in json.loads(path.read_text(encoding="utf-8"))["rows"]]
 
 
-def write_results(name: str, section: list[str], *, after: str | None = None) -> None:
+def write_results(name: str, section: list[str], *, after: str | None = None, first: bool = False) -> None:
     """Replace the section ``name`` of bench/results.md (other benchmarks keep theirs). A new section goes right
-    after the section ``after`` when there is one (before the hand-written analysis that follows it), else at
-    the end."""
+    after the section ``after`` when there is one (before the hand-written analysis that follows it), or before
+    every other section with ``first``, else at the end."""
     start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
     block = "\n".join([start, *section, end])
     text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\n"
     if start in text and end in text:
         before, rest = text.split(start, 1)
         text = before + block + rest.split(end, 1)[1]
+    elif first and "<!-- bench:" in text:
+        head, rest = text.split("<!-- bench:", 1)
+        text = head + block + "\n\n<!-- bench:" + rest
     elif after is not None and f"<!-- /bench:{after} -->" in text:
         marker = f"<!-- /bench:{after} -->"
         text = text.replace(marker, marker + "\n\n" + block, 1)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import io
 import math
+import statistics
 import sys
 import tempfile
 import time
@@ -34,13 +35,17 @@ from urllib.parse import urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (
+    BASELINE_LABEL,
     WARMUP,
     Row,
+    baseline,
+    baseline_row,
     client_for,
     format_ms,
     format_s,
     parser,
     report,
+    scale,
     start,
     time_requests,
     vacuum_analyze,
@@ -51,6 +56,16 @@ IMPORT_TARGET_S = 60.0
 HSDS_SERVICES = 10_000
 HSDS_PARTNERS = 400
 HSDS_SLUG = "bench-hsds"
+# A smoke run (CI) exchanges a small directory, in a task force of its own.
+SMOKE_HSDS = {"slug": "bench-hsds-smoke", "partners": 20, "services": 200}
+
+
+def hsds_size(args) -> tuple[str, int, int]:
+    """The HSDS benchmark's task force: slug, partners, services (``SMOKE_HSDS`` in a smoke run)."""
+    if getattr(args, "smoke", False):
+        return SMOKE_HSDS["slug"], SMOKE_HSDS["partners"], SMOKE_HSDS["services"]
+    return HSDS_SLUG, HSDS_PARTNERS, HSDS_SERVICES
+
 
 # The queries a directory user types: (label, parameters). Codes are the default taxonomy's.
 SERVICE_QUERIES = [
@@ -93,46 +108,49 @@ USERS = [("coordinator", "coordinator@wdmo.example.org"), ("member", "member@wdm
 # --- Setup ----------------------------------------------------------------------------------------------------
 
 
-def setup() -> list[Row]:
+def setup(args=None) -> list[Row]:
     """The demo district at full scale and the HSDS benchmark's task force of 10,000 services (each built once),
     fresh planner statistics, and the time the bulk write of the full demo directory takes, measured into a
     throwaway task force that is rolled back."""
     from django.core.management import call_command
     from django.db import transaction
 
-    from partners.demo_directory import FULL, Scale, seed_directory
+    from partners.demo_directory import SCALES, Scale, seed_directory
     from partners.models import TaskForce
     from partners.services import taxonomy_seed
 
     rows = []
+    size = scale(args) if args is not None else "full"
+    wanted = SCALES[size]
+    slug, hsds_partners, hsds_services = hsds_size(args)
     wdmo = TaskForce.objects.filter(slug="wdmo").first()
-    if wdmo is None or wdmo.partners.count() < FULL.partners or wdmo.services.count() < FULL.services:
+    if wdmo is None or wdmo.partners.count() < wanted.partners or wdmo.services.count() < wanted.services:
         started = time.perf_counter()
-        call_command("seed_demo", scale="full", stdout=io.StringIO())
+        call_command("seed_demo", scale=size, stdout=io.StringIO())
         elapsed = time.perf_counter() - started
-        rows.append(Row("`seed_demo --scale full` (first run, with accounts)", "system", elapsed, None, None, ""))
+        rows.append(Row(f"`seed_demo --scale {size}` (first run, with accounts)", "system", elapsed, None, None, ""))
     # The HSDS benchmark's task force lives in the same database, as other tenants do on a server: the search
     # of one task force is measured with it present, on every run alike.
     source, _ = TaskForce.objects.get_or_create(
-        slug=HSDS_SLUG, defaults={"name": f"Benchmark: HSDS {HSDS_SERVICES:,} services"}
+        slug=slug, defaults={"name": f"Benchmark: HSDS {hsds_services:,} services"}
     )
     taxonomy_seed(task_force=source)
-    if source.services.count() != HSDS_SERVICES:
+    if source.services.count() != hsds_services:
         started = time.perf_counter()
         with transaction.atomic():
-            seed_directory(source, Scale(partners=HSDS_PARTNERS, services=HSDS_SERVICES))
+            seed_directory(source, Scale(partners=hsds_partners, services=hsds_services))
         elapsed = time.perf_counter() - started
         rows.append(Row("Bulk write of the HSDS benchmark's task force (first run)", "system", elapsed, None, None, ""))
     with transaction.atomic():
         scratch = TaskForce.objects.create(slug="bench-seed", name="Benchmark: seed")
         taxonomy_seed(task_force=scratch)
         started = time.perf_counter()
-        created = seed_directory(scratch, FULL)
+        created = seed_directory(scratch, wanted)
         elapsed = time.perf_counter() - started
         transaction.set_rollback(True)
     rows.append(
         Row(
-            "Bulk write of the full demo directory (`seed_directory`, rolled back)",
+            f"Bulk write of the {size} demo directory (`seed_directory`, rolled back)",
             "system",
             elapsed,
             None,
@@ -159,8 +177,9 @@ def search(n: int) -> list[Row]:
         ("API services", "/api/v1/services/", API_QUERIES, {"X-Task-Force": "wdmo"}),
     ]
     rows = []
-    for who, email in USERS:
-        client = client_for(email, wdmo)
+    clients = {who: client_for(email, wdmo) for who, email in USERS}
+    baselines = [baseline(clients[USERS[0][0]], n)]
+    for who, client in clients.items():
         for page, path, queries, headers in pages:
             for label, params in queries:
                 url = path + ("?" + urlencode(params) if params else "")
@@ -169,13 +188,17 @@ def search(n: int) -> list[Row]:
                 rows.append(Row(f"{page}: {label} {shown}", who, median, high, count, result, cpu))
                 timing = f"{format_ms(median):>9} {format_ms(high):>9} {cpu:>13} {count:>3} q"
                 print(f"  {who:<12} {timing}  {page}: {label}", flush=True)
-    return rows
+    baselines.append(baseline(clients[USERS[0][0]], n))
+    reference = statistics.median(baselines)
+    for row in rows:
+        row.result = f"{row.result} · {row.median / reference:.1f}x"
+    return [baseline_row(reference, USERS[0][0]), *rows]
 
 
 # --- HSDS export and import -----------------------------------------------------------------------------------
 
 
-def hsds(n_services: int) -> tuple[list[Row], list[str]]:
+def hsds(n_services: int, slug: str = HSDS_SLUG) -> tuple[list[Row], list[str]]:
     """Export the task force of ``n_services`` services, then import each export into an empty task force."""
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
@@ -189,7 +212,7 @@ def hsds(n_services: int) -> tuple[list[Row], list[str]]:
     except ImportError as error:
         return [], [f"HSDS export/import not measured: {error}."]
 
-    source = TaskForce.objects.get(slug=HSDS_SLUG)
+    source = TaskForce.objects.get(slug=slug)
     rows, notes = [], []
     who = "system"
     with tempfile.TemporaryDirectory(prefix="psn-bench-hsds-") as folder:
@@ -252,6 +275,7 @@ def hsds(n_services: int) -> tuple[list[Row], list[str]]:
 
 
 def verdicts(search_rows: list[Row], hsds_rows: list[Row]) -> tuple[list[str], bool]:
+    search_rows = [row for row in search_rows if row.what != BASELINE_LABEL]
     lines, missed = [], False
     if search_rows:
         worst = max(search_rows, key=lambda row: row.median)
@@ -284,13 +308,14 @@ def main(argv: list[str] | None = None) -> int:
 
     start(args)
     print("Setting up: the demo district at full scale, the HSDS task force (once)...", flush=True)
-    setup_rows = setup()
+    setup_rows = setup(args)
     print(f"Search: {args.requests} requests per query and user...", flush=True)
     search_rows = search(args.requests)
     hsds_rows, notes = ([], ["HSDS export/import skipped (--skip-hsds)."]) if args.skip_hsds else ([], [])
     if not args.skip_hsds:
-        print(f"HSDS: export and import of {HSDS_SERVICES:,} services...", flush=True)
-        hsds_rows, notes = hsds(HSDS_SERVICES)
+        slug, _partners, services = hsds_size(args)
+        print(f"HSDS: export and import of {services:,} services...", flush=True)
+        hsds_rows, notes = hsds(services, slug)
 
     target_lines, missed = verdicts(search_rows, hsds_rows)
     method = (

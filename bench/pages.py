@@ -31,6 +31,7 @@ from bench.common import (
     WARMUP,
     Row,
     baseline,
+    baseline_row,
     client_for,
     format_ms,
     parser,
@@ -122,8 +123,7 @@ def measure(task_force, n: int) -> tuple[list[Row], float]:
         rows.append(Row(shown, name, median, high, count, result, cpu))
         print(f"  {name:<12} {format_ms(median):>9} {format_ms(high):>9} {cpu:>13} {count:>3} q  {label}", flush=True)
     reference = statistics.median([first[0], baseline(clients[STAFF], n)])
-    rows.insert(0, Row("Baseline: a signed-in view that runs one query", "staff", reference, first[1], first[2],
-                       "1.0x", first[4]))  # fmt: skip
+    rows.insert(0, baseline_row(reference, "staff"))
     for row in rows[1:]:
         row.result = f"{row.result} · {row.median / reference:.1f}x"
     return rows, reference
@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     args = options.parse_args(argv)
     start(args)
     print("Setting up: the demo district at full scale (once)...", flush=True)
-    setup_rows, ids = setup()
+    setup_rows, ids = setup(args)
     task_force = ids["task_force"]
     print(f"Pages: {args.requests} requests each...", flush=True)
     rows, reference = measure(task_force, args.requests)

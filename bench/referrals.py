@@ -32,13 +32,16 @@ from urllib.parse import urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (
+    BASELINE_LABEL,
     WARMUP,
     Row,
     baseline,
+    baseline_row,
     client_for,
     format_ms,
     parser,
     report,
+    scale,
     start,
     time_requests,
     vacuum_analyze,
@@ -56,7 +59,7 @@ OFFICER = "officer@wdmo.example.org"
 # --- Setup ----------------------------------------------------------------------------------------------------
 
 
-def setup() -> tuple[list[Row], dict]:
+def setup(args=None) -> tuple[list[Row], dict]:
     """The full-scale district (seeded once), the benchmark referral (made once, through the services), fresh
     planner statistics; returns the set-up rows and the ids the pages need."""
     from django.core.management import call_command
@@ -65,15 +68,17 @@ def setup() -> tuple[list[Row], dict]:
     from partners.models import TaskForce
 
     rows = []
+    size = scale(args) if args is not None else "full"
     wdmo = TaskForce.objects.filter(slug="wdmo").first()
-    if wdmo is None or Referral.objects.filter(task_force=wdmo).count() < FULL_REFERRALS:
+    enough = FULL_REFERRALS if size == "full" else 1
+    if wdmo is None or Referral.objects.filter(task_force=wdmo).count() < enough:
         out = io.StringIO()
         started = time.perf_counter()
-        call_command("seed_demo", scale="full", stdout=out)
+        call_command("seed_demo", scale=size, stdout=out)
         elapsed = time.perf_counter() - started
         wdmo = TaskForce.objects.get(slug="wdmo")
         created = next((line.strip() for line in out.getvalue().splitlines() if "created now" in line), "")
-        rows.append(Row("`seed_demo --scale full` (first run: directory, accounts, history)", "system", elapsed,
+        rows.append(Row(f"`seed_demo --scale {size}` (first run: directory, accounts, history)", "system", elapsed,
                         None, None, created.removeprefix("created now: ")))  # fmt: skip
     long_one = Referral.objects.filter(task_force=wdmo, reason=BENCH_REASON).first() or _bench_referral(wdmo)
     # A referral of the same partners with the fewest notes: the detail's query count must not depend on them.
@@ -197,10 +202,11 @@ def measure(ids: dict, n: int) -> tuple[list[Row], float]:
     reference = statistics.median(baselines)
     for row in rows:
         row.result = f"{row.result} · {row.median / reference:.1f}x"
-    return rows, reference
+    return [baseline_row(reference, "staff"), *rows], reference
 
 
 def verdicts(rows: list[Row]) -> tuple[list[str], bool]:
+    rows = [row for row in rows if row.what != BASELINE_LABEL]
     lines, missed = [], False
     for row in rows:
         if row.median >= TARGET_MS / 1000:
@@ -229,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
 
     start(args)
     print("Setting up: the demo district at full scale with its history, the benchmark referral (once)...", flush=True)
-    setup_rows, ids = setup()
+    setup_rows, ids = setup(args)
     print(f"Pages: {args.requests} requests each...", flush=True)
     rows, reference = measure(ids, args.requests)
     target_lines, missed = verdicts(rows)

@@ -26,11 +26,13 @@ from bench.common import (
     WARMUP,
     Row,
     baseline,
+    baseline_row,
     client_for,
     format_ms,
     format_s,
     parser,
     report,
+    scale,
     start,
     time_requests,
     vacuum_analyze,
@@ -44,7 +46,8 @@ STEP_NAMES = {"files": "suppression (the shared version)", "saving": "files: the
 TARGET_PAGE_MS = 100.0
 
 
-def _district():
+def district(args):
+    """The demo district with its history and meetings (seeded at the run's scale when it is not), fresh statistics."""
     import io
 
     from django.core.management import call_command
@@ -53,14 +56,15 @@ def _district():
     from meetings.models import Meeting
     from partners.models import TaskForce
 
+    size = scale(args)
     wdmo = TaskForce.objects.filter(slug="wdmo").first()
     seeded = (
         wdmo is not None
-        and Referral.objects.filter(task_force=wdmo).count() >= FULL_REFERRALS
+        and Referral.objects.filter(task_force=wdmo).count() >= (FULL_REFERRALS if size == "full" else 1)
         and Meeting.objects.filter(task_force=wdmo).exists()
     )
     if not seeded:  # seed_demo is idempotent: on a district seeded before meetings existed it adds only them
-        call_command("seed_demo", scale="full", stdout=io.StringIO())
+        call_command("seed_demo", scale=size, stdout=io.StringIO())
         wdmo = TaskForce.objects.get(slug="wdmo")
     vacuum_analyze()
     return wdmo
@@ -121,7 +125,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from reports import metrics
 
-    wdmo = _district()
+    wdmo = district(args)
+    if args.smoke:
+        args.builds = 1
     today = timezone.localdate(timezone=wdmo.tzinfo)
     month = metrics.month_of(args.month) if args.month else metrics.Period(wdmo, today.replace(day=1)).shifted(-1).month
     totals, phases, snapshot = build(wdmo, month, args.builds)
@@ -141,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     base = baseline(client, args.requests)
     url = reverse("reports:report_detail", kwargs={"pk": snapshot.pk})
     median, high, queries, _count, cpu = time_requests(client, url, args.requests)
+    rows.append(baseline_row(base, "coordinator"))
     rows.append(
         Row(
             "Report page (done snapshot)",

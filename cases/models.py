@@ -257,7 +257,9 @@ class Referral(models.Model):
             models.Index(fields=["task_force", "sending_partner", "status"], name="referral_tf_send_status_idx"),
             models.Index(fields=["task_force", "status", "created_at"], name="referral_tf_status_idx"),
             models.Index(fields=["task_force", "person"], name="referral_tf_person_idx"),
-            models.Index(fields=["task_force", "created_at"], name="referral_tf_created_idx"),
+            # The list's default ordering (newest first, then id): its deep pages walk this index alone to their
+            # offset (psn/pagination.py), with no sort of the task force's referrals.
+            models.Index(fields=["task_force", "created_at", "id"], name="referral_tf_created_id_idx"),
             models.Index(fields=["task_force", "priority", "status"], name="referral_tf_priority_idx"),
             models.Index(fields=["task_force", "due_date"], name="referral_tf_due_idx"),
             # The inbox's "sent by you, changed lately" section and its count.

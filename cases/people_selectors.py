@@ -15,7 +15,7 @@ import functools
 import operator
 from dataclasses import dataclass, field
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from partners.models import Partner
 from psn import access
+from psn.pagination import DeepPaginator
 
 from . import selectors
 from .consent import consent_affected_referrals
@@ -86,7 +87,7 @@ def person_list_for(
 def page_of(rows: QuerySet, number, *, per_page: int = PAGE_SIZE) -> Page:
     """One page of a person search, read (count and rows) with the fuzzy search's threshold in force."""
     with word_similarity_threshold():
-        page = Paginator(rows, per_page).get_page(number)
+        page = DeepPaginator(rows, per_page).get_page(number)
         page.object_list = list(page.object_list)
     return page
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from partners.models import Partner
 from psn import access
 from psn.decorators import task_force_required
+from psn.pagination import DeepPaginator
 
 from . import attachments, lifecycle, notes, notifications, selectors
 from .consent import has_valid_consent
@@ -90,7 +90,7 @@ def referral_list(request):
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
             invalid = True
-    page = Paginator(rows, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = DeepPaginator(rows, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {"filter": form, "page": page, "query": query.urlencode(), "can_file": access.can_file_referrals(actor)}

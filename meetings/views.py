@@ -11,7 +11,7 @@ import zoneinfo
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import InvalidPage, Paginator
+from django.core.paginator import InvalidPage
 from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from psn import access
 from psn.decorators import task_force_required
+from psn.pagination import DeepPaginator
 
 from . import selectors, services
 from .forms import (
@@ -47,7 +48,7 @@ GET_OR_POST = ["GET", "HEAD", "POST"]
 
 def _page(request, rows, size: int = LIST_PAGE_SIZE):
     try:
-        return Paginator(rows, size).page(request.GET.get("page") or 1)
+        return DeepPaginator(rows, size).page(request.GET.get("page") or 1)
     except InvalidPage as exc:
         raise Http404("No such page.") from exc
 

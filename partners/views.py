@@ -3,7 +3,6 @@ task force; and their management (add, edit, deactivate, reactivate) for coordin
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.forms.models import model_to_dict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from psn import access
 from psn.decorators import task_force_required
+from psn.pagination import DeepPaginator
 
 from . import selectors, services
 from .filters import PartnerFilter, ServiceFilter
@@ -25,7 +25,7 @@ def _filtered_page(request, filter_class, queryset, template: str, extra: dict |
     directory_filter = filter_class(request.GET, queryset=queryset, request=request)
     invalid = directory_filter.is_bound and not directory_filter.is_valid()
     rows = queryset.none() if invalid else directory_filter.qs
-    page = Paginator(rows, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = DeepPaginator(rows, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {"filter": directory_filter, "page": page, "query": query.urlencode(), **(extra or {})}

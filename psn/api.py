@@ -20,6 +20,7 @@ from rest_framework import exceptions, pagination, parsers, permissions
 
 from . import access, audit
 from .middleware import SESSION_KEY
+from .pagination import DeepPaginator
 
 TASK_FORCE_HEADER = "X-Task-Force"
 
@@ -35,6 +36,7 @@ class JSONParser(parsers.JSONParser):
 
 
 class Pagination(pagination.PageNumberPagination):
+    django_paginator_class = DeepPaginator  # deep pages read by id (psn/pagination.py)
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect, HttpResponseServerError
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +17,7 @@ from . import access, audit
 from .decorators import task_force_required
 from .filters import AuditEventFilter
 from .middleware import remember_task_force
+from .pagination import DeepPaginator
 from .selectors import audit_event_list_for
 
 AUDIT_PAGE_SIZE = 50
@@ -91,7 +91,7 @@ def audit_list(request):
     event_filter = AuditEventFilter(request.GET, queryset=audit_event_list_for(actor=request.actor))
     invalid = event_filter.is_bound and not event_filter.is_valid()
     events = event_filter.queryset.none() if invalid else event_filter.qs
-    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = DeepPaginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

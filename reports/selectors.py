@@ -7,12 +7,13 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from psn import access
+from psn.pagination import DeepPaginator
 
 from .models import ReportSnapshot
 
@@ -42,7 +43,7 @@ class Month:
 def report_month_page_for(*, actor: access.Actor, page: str | int | None) -> tuple[Page, list[Month]]:
     """A page of the months that have reports, newest first, each with its versions (newest first)."""
     periods = _snapshots(actor).order_by("-period").values_list("period", flat=True).distinct()
-    month_page = Paginator(periods, MONTHS_PER_PAGE).get_page(page)
+    month_page = DeepPaginator(periods, MONTHS_PER_PAGE).get_page(page)
     shown = list(month_page.object_list)
     snapshots = (
         _snapshots(actor)
