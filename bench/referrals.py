@@ -177,8 +177,15 @@ def pages(ids: dict) -> list[tuple[str, str, str, dict]]:
         ("Referral list: overdue", COORDINATOR, _url(listing, {"overdue": "true"}), {}),
         ("Referral list: text search", COORDINATOR, _url(listing, {"q": "johnson"}), {}),
         ("API referrals: no filter", COORDINATOR, api, header),
+        # The last pages of the whole history: the offset walked on the ids alone (psn/pagination.py).
+        ("Referral list: last page", COORDINATOR, _url(listing, {"page": str(last_page(ids["total"], 25))}), {}),
+        ("API referrals: last page", COORDINATOR, _url(api, {"page": str(last_page(ids["total"], 50))}), header),
     ]  # fmt: skip
     return rows
+
+
+def last_page(count: int, per_page: int) -> int:
+    return max(1, -(-count // per_page))
 
 
 def _url(path: str, params: dict) -> str:

@@ -44,6 +44,16 @@ from psn import access, audit
 from .models import PRIORITY_RANK, Notification, Person, Priority, Referral, Status, Transition
 from .people import fold
 
+LIST_DEFERRED = [
+    "sending_partner__description",
+    "sending_partner__service_area",
+    "receiving_partner__description",
+    "receiving_partner__service_area",
+    "service__description",
+    "service__eligibility",
+    "service__hours",
+    "service__search_vector",
+]
 # The orderings a list may ask for (a closed list: user input never reaches order_by). The last key breaks ties.
 ORDERINGS = {
     "created": ("created_at", "pk"),
@@ -152,6 +162,8 @@ def referral_list_for(
     return (
         _with_row_privacy(qs, actor)
         .select_related("sending_partner", "receiving_partner", "service")
+        # No list, export or API row shows these long texts (nor the service's search vector): not read.
+        .defer(*LIST_DEFERRED)
         .prefetch_related(Prefetch("needs", queryset=TaxonomyTerm.objects.order_by("name")))
         .order_by(*ORDERINGS[key])
     )
