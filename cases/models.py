@@ -396,6 +396,9 @@ class Notification(models.Model):
     message = models.CharField(max_length=300)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    # When the worker claimed the email for sending (``notifications.notification_email_send``): a second delivery
+    # of the task finds it set and sends nothing. Empty for notices that were never to be emailed (the demo's).
+    emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

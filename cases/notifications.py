@@ -1,5 +1,5 @@
 """Telling people what happened to a referral: one in-app ``Notification`` per recipient and the same news by email,
-sent once the transaction commits.
+sent by a Celery worker once the transaction commits.
 
 The email carries no personal data of the person referred (it travels through mail servers we do not control):
 only the reference, the partners, the status and a link to the referral page, where access is checked.
@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from partners.models import Membership, Role
+from psn.tasks import enqueue_on_commit
 
 from .models import Notification, Referral
 
@@ -66,6 +67,33 @@ def _send_email(*, referral: Referral, kind: str, message: str, user) -> None:
     email.send()
 
 
+def notification_email_send(*, notification_id: int) -> bool:
+    """The worker's part (``cases.tasks.send_notification_email``): email one notification, once. The row is
+    claimed by a conditional update first, so a second delivery of the task, or a second worker, sends nothing;
+    a failed send gives the claim back and raises, for the task to retry. (The one window: a worker killed
+    after the mail server took the message and before this returns leaves the claim in place: the email is not
+    sent twice, at the cost of one lost if the kill comes after the claim and before the send.) Returns whether
+    this call sent it."""
+    from django.utils import timezone
+
+    claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(emailed_at=timezone.now())
+    if not claimed:
+        return False
+    notification = Notification.objects.select_related(
+        "user", "referral__sending_partner", "referral__receiving_partner"
+    ).get(pk=notification_id)
+    if not notification.user.is_active or notification.referral is None:
+        return False
+    try:
+        _send_email(
+            referral=notification.referral, kind=notification.kind, message=notification.message, user=notification.user
+        )
+    except Exception:
+        Notification.objects.filter(pk=notification_id).update(emailed_at=None)
+        raise
+    return True
+
+
 def notify(*, referral: Referral, kind: str, recipients: Iterable, message: str) -> list[Notification]:
     """Create one notification per recipient and email each of them once the transaction commits.
 
@@ -91,10 +119,12 @@ def notify(*, referral: Referral, kind: str, recipients: Iterable, message: str)
         else:
             notification.save()
         created.append(notification)
+    # Emails go out from the worker, after the commit: a slow or failing mail server never holds up or fails the
+    # request that changed the referral.
+    from .tasks import send_notification_email
+
     for notification in created:
-        transaction.on_commit(
-            lambda n=notification: _send_email(referral=referral, kind=kind, message=n.message, user=n.user)
-        )
+        enqueue_on_commit(send_notification_email, notification.pk)
     return created
 
 

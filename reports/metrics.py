@@ -501,14 +501,22 @@ def compute(task_force: TaskForce, month: datetime.date, *, progress: Callable[[
         if progress:
             progress(int(done * 80 / steps), name)
     previous, last_year = period.shifted(-1), period.shifted(-12)
+    # Each month's headline once: the previous month is both compared with and drawn in the trend.
+    headlines = {period.label: numbers["headline"]}
+
+    def headline_of(other: Period) -> dict:
+        if other.label not in headlines:
+            headlines[other.label] = headline(other)
+        return headlines[other.label]
+
     numbers["comparison"] = {
-        "previous_month": {"period": previous.label, "headline": headline(previous)},
-        "same_month_last_year": {"period": last_year.label, "headline": headline(last_year)},
+        "previous_month": {"period": previous.label, "headline": headline_of(previous)},
+        "same_month_last_year": {"period": last_year.label, "headline": headline_of(last_year)},
     }
     if progress:
         progress(int((len(SECTIONS) + 1) * 80 / steps), "comparison")
     months = [period.shifted(-back) for back in range(TREND_MONTHS - 1, -1, -1)]
-    trend = {p.label: (numbers["headline"] if p == period else headline(p)) for p in months}
+    trend = {p.label: headline_of(p) for p in months}
     numbers["trend"] = {
         "months": [p.label for p in months],
         "series": {name: [trend[p.label].get(name) for p in months] for name in HEADLINE},
