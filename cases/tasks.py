@@ -8,7 +8,8 @@ from . import attachments, lifecycle, notifications
 @shared_task(autoretry_for=(OSError, smtplib.SMTPException), retry_backoff=30, retry_backoff_max=3600, max_retries=8)
 def send_notification_email(notification_id: int) -> bool:
     """Email one referral notification; a second delivery sends nothing (``notification_email_send``). A mail server
-    that is down or refuses is tried again, waiting longer each time (30 s doubling to an hour, eight tries: about two hours)."""
+    that is down or refuses is tried again, waiting longer each time (30 s doubling to an hour, eight tries: about
+    two hours)."""
     return notifications.notification_email_send(notification_id=notification_id)
 
 

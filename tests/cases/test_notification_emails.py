@@ -52,9 +52,7 @@ def test_a_failing_mail_server_gives_the_claim_back_for_the_retry(
     assert [m.to[0] for m in mailoutbox] == [notification.user.email]
 
 
-def test_a_user_deactivated_before_the_worker_runs_gets_no_email(
-    setup, mailoutbox, django_capture_on_commit_callbacks
-):
+def test_a_user_deactivated_before_the_worker_runs_gets_no_email(setup, mailoutbox, django_capture_on_commit_callbacks):
     referral, _callbacks = _submitted(setup, django_capture_on_commit_callbacks, execute=False)
     notification = Notification.objects.filter(referral=referral).first()
     type(notification.user).objects.filter(pk=notification.user_id).update(is_active=False)
