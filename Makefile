@@ -21,7 +21,7 @@ RUN_ENV = env PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
 # nothing. (The tests get theirs from tests/env.py.)
 CHECK_SECRET_KEY := checks-only-not-a-secret-0123456789-abcdefghijklmnopqrstuvwxyz
 
-.PHONY: help install run test lint migrations-check deploy-check bench
+.PHONY: help install run test lint migrations-check deploy-check bench bench-smoke
 
 help: ## Show this help
 	@echo "PSN Hub. Usage: make TARGET"
@@ -73,3 +73,20 @@ deploy-check: $(STAMP) ## manage.py check --deploy with production settings, war
 
 bench: $(STAMP) ## Run the benchmarks on the local PostgreSQL, write bench/results.md (BENCH_ARGS='--requests 20')
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+bench-smoke: $(STAMP) ## CI: every benchmark on the small demo (database psn_ci_bench); fails on a query count change
+	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/psn_ci_bench} $(PY) bench/run.py --smoke
+
+# The load test's own virtualenv: locust and gevent stay out of requirements.txt and the production image.
+LOAD_VENV := .venv-load
+LOAD_STAMP := $(LOAD_VENV)/.installed
+
+.PHONY: loadtest
+
+$(LOAD_STAMP): requirements-load.txt
+	$(PYTHON) -m venv $(LOAD_VENV)
+	$(LOAD_VENV)/bin/python -m pip install --disable-pip-version-check -r requirements-load.txt
+	touch $@
+
+loadtest: $(STAMP) $(LOAD_STAMP) ## Load test: 50 users for 3 minutes against gunicorn (LOAD_ARGS='--users 10 --duration 30')
+	$(PY) bench/load.py $(LOAD_ARGS)
