@@ -5,7 +5,7 @@ own referrals to accept, the referrals each account may write notes on, the dire
     .venv-load/bin/locust -f bench/load_locustfile.py --headless ...   (bench/load.py builds the command)
 
 Speaks HTTP only: it imports no Django (it runs in its own virtualenv, .venv-load). Four kinds of people, each
-waiting 1 to 3 s (``--think``) between two actions as a person reading a page does:
+waiting 3 to 10 s (``--think``; 1 to 3 s for a stress run) between two actions as a person reading a page does:
 
 - the receiving partner's referral staff: read the inbox, search the directory, open a referral from the list,
   add a note, accept a new referral (each user accepts only its own share of the referrals the driver submitted:
