@@ -341,6 +341,18 @@ def referral_receivers_for(*, actor: access.Actor) -> QuerySet[Partner]:
     return access.partners_visible_to(actor).filter(active=True).order_by("name")
 
 
+def referral_transfer_targets_for(*, actor: access.Actor, referral: Referral) -> QuerySet[Partner]:
+    """The partners a referral may be transferred to: the task force's active partners but its two sides. Only what
+    the form shows and the transfer reads (a list of every partner's full row cost a referral page ~10 ms)."""
+    return (
+        access.partners_visible_to(actor)
+        .filter(active=True)
+        .exclude(pk__in=[referral.sending_partner_id, referral.receiving_partner_id])
+        .only("pk", "name", "kind", "task_force_id", "active")
+        .order_by("name")
+    )
+
+
 def referral_services_for(*, actor: access.Actor) -> QuerySet[Service]:
     """The active services of the active partners, grouped by partner (the form checks the one chosen belongs to
     the receiving partner)."""

@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from partners.models import Partner
 from psn import access
 from psn.decorators import task_force_required
 from psn.pagination import DeepPaginator
@@ -118,7 +117,7 @@ def _detail_context(request, referral, *, attachment_form: AttachmentForm | None
             codes[code.kind].append(code)
     partners = []
     if Action.TRANSFER in available:
-        partners = list(_transfer_partners(actor, referral))
+        partners = list(selectors.referral_transfer_targets_for(actor=actor, referral=referral))
     forms = []
     for action in available:
         rule = lifecycle.rule_for(referral.status, action)
@@ -143,14 +142,6 @@ def _detail_context(request, referral, *, attachment_form: AttachmentForm | None
         "predecessor_visible": referral.transferred_from is not None
         and access.can_view_referral(actor, referral.transferred_from),
     }
-
-
-def _transfer_partners(actor, referral):
-    return (
-        Partner.objects.filter(task_force=actor.task_force, active=True)
-        .exclude(pk__in=[referral.sending_partner_id, referral.receiving_partner_id])
-        .order_by("name")
-    )
 
 
 def _render_detail(request, referral, *, status: int = 200, attachment_form: AttachmentForm | None = None):
@@ -205,7 +196,9 @@ def referral_act(request, pk: int, action: str):
     rule = lifecycle.rule_for(referral.status, action)
     try:
         if action == Action.TRANSFER:
-            form = TransferForm(request.POST, partners=_transfer_partners(actor, referral))
+            form = TransferForm(
+                request.POST, partners=selectors.referral_transfer_targets_for(actor=actor, referral=referral)
+            )
             if not form.is_valid():
                 return _refused(request, pk, [e for errors in form.errors.values() for e in errors])
             successor = lifecycle.referral_transfer(
