@@ -42,7 +42,7 @@ from partners.models import Partner, Service, TaxonomyTerm
 from psn import access, audit
 
 from .models import PRIORITY_RANK, Notification, Person, Priority, Referral, Status, Transition
-from .people import fold
+from .people import fold, task_force_key
 
 LIST_DEFERRED = [
     "sending_partner__description",
@@ -170,12 +170,18 @@ def referral_list_for(
 
 
 def _search(text: str, actor: access.Actor) -> Q:
-    """A text like a reference is looked up in the references (trigram index, migration 0004), any other in the
-    names and aliases of the people of the rows whose details the actor sees: ``search_text`` holds them folded
-    (trigram index ``person_search_trgm``). Never both in one OR, which no index can answer."""
+    """A text like a reference is looked up in the references of the task force (trigram index
+    ``referral_tf_reference_trgm``), any other in the names and aliases of the people of the rows whose details the
+    actor sees: ``search_text`` holds them folded (trigram index ``person_tf_search_trgm``). Never both in one OR,
+    which no index can answer. Both indexes lead with the task force (migration 0008): each search is a subquery
+    that gives it as ``people.task_force_key``, the type the index answers."""
     if REFERENCE_LIKE.fullmatch(text):
-        return Q(reference__contains=text.upper())  # references are upper case
-    people = Person.objects.filter(task_force=actor.task_force)
+        references = Referral.objects.filter(
+            task_force_id=task_force_key(actor.task_force),
+            reference__contains=text.upper(),  # references are upper case
+        )
+        return Q(pk__in=references.values("pk"))
+    people = Person.objects.filter(task_force_id=task_force_key(actor.task_force))
     for word in text.lower().split()[:5]:
         # A person saved without the people service (no search_text) is still found by the names themselves
         # (the partial index ``person_unfolded_idx`` keeps that branch out of a scan).

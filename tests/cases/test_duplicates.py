@@ -183,4 +183,4 @@ def test_the_name_narrowing_is_answered_by_the_trigram_index(world):
         sql, params = rows.query.sql_with_params()
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "person_search_trgm" in plan, plan
+    assert "person_tf_search_trgm" in plan, plan

@@ -2,10 +2,12 @@
 pinned as the rows grow."""
 
 import datetime
+import re
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.http import Http404
 from django.utils import timezone
 
@@ -150,6 +152,24 @@ def test_names_are_searched_folded_and_by_every_word(setup):
     # A person saved without the people service (no search_text) is found by the names as written.
     assert refs("quintero") == refs("Jonah Quintero-Bright") == {ours.reference}
     assert refs("xyz") == set()
+
+
+@pytest.mark.parametrize(("q", "table"), [("R-2026-0001", "cases_referral"), ("quintero", "cases_person")])
+def test_the_searches_can_read_the_trigrams_of_the_task_force_only(setup, q, table):
+    """With every district in one database, a search reads its own district's trigrams: the indexes lead with the
+    task force (migration 0008), and the search compares it with a bigint, the only type their first column (a
+    btree_gin bigint) answers: compared with Django's integer literal, the index reads every district's entries."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigram indexes are PostgreSQL's")
+    actor = setup.actor("coordinator")
+    sql, params = selectors.referral_list_for(actor=actor, q=q).query.sql_with_params()
+    subquery = sql.split(" IN (SELECT ", 1)[1]
+    assert re.search(rf'FROM "{table}" U0 WHERE .*U0\."task_force_id" = \(%s\)::bigint', subquery), sql
+    assert actor.task_force.pk in params
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = %s AND indexdef LIKE %s", [table, "%trgm%"])
+        definitions = [row[0] for row in cursor.fetchall()]
+    assert len(definitions) == 1 and "USING gin (task_force_id, " in definitions[0], definitions
 
 
 def test_the_lists_count_reads_the_referrals_only(setup, django_assert_num_queries):
