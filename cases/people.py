@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import BooleanField, ExpressionWrapper, Q
-from django.db.models.functions import Greatest, Length
+from django.db.models import BigIntegerField, BooleanField, ExpressionWrapper, Q, Value
+from django.db.models.functions import Cast, Greatest, Length
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -205,6 +205,16 @@ def _narrowing(*, keys: list[str], digits: str, dob: datetime.date | None, swapp
     )
 
 
+def task_force_key(task_force) -> Cast:
+    """The task force's id as a bigint, for the trigram indexes that lead with ``task_force_id`` (btree_gin,
+    migration 0008). Django writes the id into the SQL as an integer literal, and btree_gin's bigint operator class
+    has no bigint = integer operator: compared with an integer the index answers the names alone, from the trigrams
+    of every task force's people (ten districts: the duplicate check's query 14 -> 29 ms). Give it where it is the
+    query's only task force condition (a subquery of its own): next to an equal integer condition PostgreSQL keeps
+    only one of the two, the first."""
+    return Cast(Value(task_force.pk), BigIntegerField())
+
+
 @contextmanager
 def word_similarity_threshold() -> Iterator[None]:
     """On PostgreSQL, the word-similarity threshold of the ``%>`` operator (``trigram_word_similar``) lowered to
@@ -259,7 +269,7 @@ def person_duplicates(
     keys = _family_keys(family_name, aliases)
     narrowed = _narrowing(keys=keys, digits=digits, dob=date_of_birth, swapped=swapped)
     # The same scope as access.people_of_task_force, written as filters so the narrowing's annotation stays.
-    rows = narrowed.filter(task_force=actor.task_force, merged_into__isnull=True)
+    rows = narrowed.filter(task_force_id=task_force_key(actor.task_force), merged_into__isnull=True)
     if exclude_id is not None:
         rows = rows.exclude(pk=exclude_id)
     rows = rows.only(
