@@ -27,7 +27,8 @@ def test_readyz_is_200_when_database_and_broker_answer(client):
 @pytest.mark.django_db
 def test_readyz_is_503_and_names_the_broker_when_it_is_down(client, monkeypatch):
     # An app whose broker is a port where nothing listens on this machine.
-    down = Celery("down", broker="redis://127.0.0.1:1/0")
+    # Not the current app: shared tasks sent by later tests must keep finding the project's app (eager in tests).
+    down = Celery("down", broker="redis://127.0.0.1:1/0", set_as_current=False)
     monkeypatch.setattr(health, "celery_app", down)
     response = client.get("/readyz")
     assert response.status_code == 503
