@@ -335,8 +335,8 @@ def table(rows: list[Row]) -> list[str]:
     ]
     for row in rows:
         single = row.p95 is None
-        median = format_s(row.median) if single else format_ms(row.median)
-        high = "(one run)" if single else format_ms(row.p95)
+        median = format_s(row.median) if single and row.median >= 1 else format_ms(row.median)
+        high = "(one run)" if single and row.what != BASELINE_LABEL else ("" if single else format_ms(row.p95))
         queries = "" if row.queries is None else str(row.queries)
         lines.append(f"| {row.what} | {row.who} | {median} | {high} | {row.cpu} | {queries} | {row.result} |")
     return lines

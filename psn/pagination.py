@@ -17,11 +17,16 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 
+# From this offset on, a page is read by id. Above it the plain ``OFFSET`` costs little, and the subquery would
+# compute what orders the list twice (a search's rank: for every match, then for the page: bench/results.md).
+DEEP_FROM = 500
 
-def page_rows(object_list, bottom: int, top: int):
-    """The rows ``bottom:top`` of ``object_list``: a queryset reads them by id through a subquery (see the module)."""
-    if not isinstance(object_list, QuerySet) or bottom == 0 or object_list.query.combinator:
-        # The first page: ``LIMIT 25`` on the list's own query is already the cheapest plan. (A UNION cannot be
+
+def page_rows(object_list, bottom: int, top: int, *, deep_from: int = DEEP_FROM):
+    """The rows ``bottom:top`` of ``object_list``: from ``deep_from`` on, a queryset reads them by id through a
+    subquery (see the module)."""
+    if not isinstance(object_list, QuerySet) or bottom < max(deep_from, 1) or object_list.query.combinator:
+        # The first pages: ``OFFSET``/``LIMIT`` on the list's own query is the cheapest plan. (A UNION cannot be
         # filtered; no list pages one.)
         return object_list[bottom:top]
     ids = object_list.values("pk")[bottom:top]
@@ -29,7 +34,11 @@ def page_rows(object_list, bottom: int, top: int):
 
 
 class DeepPaginator(Paginator):
-    """``Paginator`` whose pages past the first are read by id (``page_rows``)."""
+    """``Paginator`` whose deep pages are read by id (``page_rows``)."""
+
+    def __init__(self, *args, deep_from: int = DEEP_FROM, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.deep_from = deep_from
 
     def page(self, number):
         number = self.validate_number(number)
@@ -37,4 +46,4 @@ class DeepPaginator(Paginator):
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        return self._get_page(page_rows(self.object_list, bottom, top), number, self)
+        return self._get_page(page_rows(self.object_list, bottom, top, deep_from=self.deep_from), number, self)

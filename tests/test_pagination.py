@@ -34,7 +34,7 @@ def _rows(page):
 
 
 def test_every_page_holds_what_djangos_paginator_gives(services):
-    plain, deep = Paginator(services, 10, orphans=3), DeepPaginator(services, 10, orphans=3)
+    plain, deep = Paginator(services, 10, orphans=3), DeepPaginator(services, 10, orphans=3, deep_from=1)
     assert deep.num_pages == plain.num_pages == 5
     for number in deep.page_range:
         assert _rows(deep.page(number)) == _rows(plain.page(number)), number
@@ -42,7 +42,7 @@ def test_every_page_holds_what_djangos_paginator_gives(services):
 
 
 def test_a_deep_page_is_one_query_reading_the_ids_in_a_subquery(services):
-    deep = DeepPaginator(services, 10)
+    deep = DeepPaginator(services, 10, deep_from=20)
     deep.count  # noqa: B018 - the count is its own query, as with Django's paginator
     with CaptureQueriesContext(connection) as queries:
         rows = _rows(deep.page(4))
@@ -52,9 +52,11 @@ def test_a_deep_page_is_one_query_reading_the_ids_in_a_subquery(services):
     assert "IN (SELECT" in sql and "OFFSET 30" in sql, sql
 
 
-def test_the_first_page_and_plain_lists_are_sliced_as_before(services):
+def test_the_first_and_shallow_pages_and_plain_lists_are_sliced_as_before(services):
     with CaptureQueriesContext(connection) as queries:
-        first = list(page_rows(services, 0, 10))
-    assert "IN (SELECT" not in queries[0]["sql"]
+        first = list(page_rows(services, 0, 10, deep_from=0))
+        shallow = list(DeepPaginator(services, 10).page(3))  # offset 20, under the default DEEP_FROM
+    assert "IN (SELECT" not in queries[0]["sql"] and "IN (SELECT" not in queries[-1]["sql"]
     assert [s.pk for s in first] == [s.pk for s in services[:10]]
+    assert [s.pk for s in shallow] == [s.pk for s in services[20:30]]
     assert page_rows(list(range(30)), 10, 20) == list(range(10, 20))
