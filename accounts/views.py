@@ -10,7 +10,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from meetings.feed_views import calendar_feed_section
 from psn import access
@@ -22,6 +22,7 @@ from .middleware import AUTH_AT, LAST_ACTIVITY, user_has_mfa
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def profile(request):
     form = ApiTokenForm()
     new_secret = None
@@ -68,6 +69,7 @@ def token_revoke(request, pk: int):
 
 
 @task_force_required
+@require_safe
 def lockout_list(request):
     actor = request.actor
     access.require(access.can_manage_lockouts(actor), _("Only partner admins and coordinators can unlock accounts."))

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from psn import access
 from psn.decorators import task_force_required
@@ -75,6 +75,7 @@ def _add_service_errors(form, error: ValidationError) -> None:
 
 
 @task_force_required
+@require_safe
 def referral_list(request):
     actor = request.actor
     form = ReferralFilterForm(request.GET or None, task_force=actor.task_force)
@@ -150,6 +151,7 @@ def _render_detail(request, referral, *, status: int = 200, attachment_form: Att
 
 
 @task_force_required
+@require_safe
 def referral_detail(request, pk: int):
     referral = selectors.referral_get_for(actor=request.actor, pk=pk)
     selectors.referral_viewed(actor=request.actor, referral=referral, request=request)
@@ -305,6 +307,7 @@ def attachment_response(attachment, handle) -> FileResponse:
 
 
 @task_force_required
+@require_safe
 def attachment_download(request, pk: int):
     attachment, handle = attachments.attachment_open_for(actor=request.actor, pk=pk, request=request)
     return attachment_response(attachment, handle)

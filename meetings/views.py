@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from psn import access
 from psn.decorators import task_force_required
@@ -92,6 +92,7 @@ def _month_weeks(year: int, month: int, meetings, tz_name: str) -> list[list[dic
 
 
 @task_force_required
+@require_safe
 def meeting_list(request):
     actor = request.actor
     form = MeetingListForm(request.GET or None)
@@ -137,6 +138,7 @@ def meeting_list(request):
 
 
 @task_force_required
+@require_safe
 def meeting_detail(request, pk: int):
     actor = request.actor
     meeting = selectors.meeting_detail_for(actor=actor, pk=pk)
@@ -401,6 +403,7 @@ def action_item_status(request, item_pk: int):
 
 
 @task_force_required
+@require_safe
 def action_item_list(request):
     actor = request.actor
     form = ActionItemFilterForm(request.GET or None)

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from psn import access
 from psn.decorators import task_force_required
@@ -36,6 +36,7 @@ def _require_manage(actor, partner) -> None:
 
 
 @task_force_required
+@require_safe
 def member_list(request, pk: int):
     actor = request.actor
     partner = selectors.member_partner_get_for(actor=actor, pk=pk)
@@ -50,6 +51,7 @@ def member_list(request, pk: int):
 
 
 @task_force_required
+@require_http_methods(["GET", "POST"])
 def invitation_create(request, pk: int):
     actor = request.actor
     partner = selectors.member_partner_get_for(actor=actor, pk=pk)
@@ -70,6 +72,7 @@ def invitation_create(request, pk: int):
 
 
 @task_force_required
+@require_http_methods(["GET", "POST"])
 def invitation_revoke(request, pk: int):
     actor = request.actor
     invitation = selectors.invitation_get_for(actor=actor, pk=pk)
@@ -88,6 +91,7 @@ def invitation_revoke(request, pk: int):
 
 
 @task_force_required
+@require_http_methods(["GET", "POST"])
 def membership_role(request, pk: int):
     actor = request.actor
     membership = selectors.membership_get_for(actor=actor, pk=pk)
@@ -113,6 +117,7 @@ def membership_role(request, pk: int):
 
 
 @task_force_required
+@require_http_methods(["GET", "POST"])
 def membership_deactivate(request, pk: int):
     actor = request.actor
     membership = selectors.membership_get_for(actor=actor, pk=pk)
@@ -146,6 +151,7 @@ def _not_valid(request):
 
 
 @never_cache
+@require_http_methods(["GET", "POST"])
 def invitation_accept(request, token: str):
     """The emailed link. Signed in as the invited address: confirm. Signed out: sign in to the account with
     that address, or, if there is none, create it here (name and password)."""

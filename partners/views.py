@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import model_to_dict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from psn import access
 from psn.decorators import task_force_required
@@ -33,6 +33,7 @@ def _filtered_page(request, filter_class, queryset, template: str, extra: dict |
 
 
 @task_force_required
+@require_safe
 def partner_list(request):
     queryset = selectors.partner_list_for(actor=request.actor)
     extra = {
@@ -43,6 +44,7 @@ def partner_list(request):
 
 
 @task_force_required
+@require_safe
 def partner_detail(request, pk: int):
     actor = request.actor
     partner = selectors.partner_get_for(actor=actor, pk=pk)
@@ -59,6 +61,7 @@ def partner_detail(request, pk: int):
 
 
 @task_force_required
+@require_safe
 def service_list(request):
     actor = request.actor
     queryset = selectors.service_page_rows_for(actor=actor)
@@ -69,6 +72,7 @@ def service_list(request):
 
 
 @task_force_required
+@require_safe
 def service_detail(request, pk: int):
     service = selectors.service_get_for(actor=request.actor, pk=pk)
     can_manage = access.can_manage_services_of(request.actor, service.partner)

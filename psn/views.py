@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from cases.selectors import inbox_for
 from meetings.selectors import inbox_action_items_for, inbox_meetings_for
@@ -24,6 +24,7 @@ AUDIT_PAGE_SIZE = 50
 
 
 @task_force_required
+@require_safe
 def home(request):
     actor = request.actor
     colleagues = membership_list_for(actor=actor).filter(partner_id__in=actor.partner_ids, active=True)
@@ -49,6 +50,7 @@ def home(request):
 
 
 @login_required
+@require_safe
 def task_force_choose(request):
     actor = request.actor
     choices = list(access.task_forces_for(request.user).order_by("name"))
@@ -86,6 +88,7 @@ def task_force_switch(request):
 
 
 @task_force_required
+@require_safe
 def audit_list(request):
     access.require(access.can_view_audit(request.actor), _("Only coordinators can read the audit trail."))
     event_filter = AuditEventFilter(request.GET, queryset=audit_event_list_for(actor=request.actor))

@@ -377,3 +377,72 @@ def test_every_url_of_our_apps_has_a_row():
 
 def test_every_row_has_a_known_target():
     assert [req.id for req in MATRIX if req.target is not None and req.target not in TARGETS] == []
+
+
+# Every method a view serves must have a row too: a URL with a GET row whose view also takes POST (or an API
+# endpoint that grew a DELETE) would otherwise be requested by nobody. The methods a view serves are read from
+# the view itself (a DRF viewset's action map, a class-based view's handlers); a function view is asked.
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _our_patterns(patterns, namespace: str = ""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _our_patterns(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and getattr(pattern.callback, "__module__", "").startswith(OUR_APPS):
+            yield f"{namespace}{pattern.name}", pattern.callback
+
+
+def _declared_methods(callback) -> set[str] | None:
+    """The methods the view's code declares, or None for a function view (which only a request can tell)."""
+    actions = getattr(callback, "actions", None)  # a DRF viewset bound to this route
+    if actions:
+        return {method.upper() for method in actions}
+    view_class = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
+    if view_class is not None:
+        return {method for method in METHODS if hasattr(view_class, method.lower())}
+    return None
+
+
+def _rows_by_name() -> dict[str, list[Req]]:
+    rows: dict[str, list[Req]] = {}
+    for req in MATRIX:
+        rows.setdefault(req.name, []).append(req)
+    return rows
+
+
+def test_every_method_a_class_based_view_serves_has_a_row():
+    rows = _rows_by_name()
+    missing = []
+    for name, callback in _our_patterns(get_resolver().url_patterns):
+        served = _declared_methods(callback)
+        if served is None or name not in rows:
+            continue  # function views: the next test; names without rows: test_every_url_of_our_apps_has_a_row
+        missing += [f"{method} {name}" for method in sorted(served - {req.method for req in rows[name]})]
+    assert missing == [], f"methods served without a row in the access matrix: {missing}"
+
+
+# The API's catch-all answers every method with its JSON 404: there is nothing at the address to refuse a method of.
+UNDECLARED_METHOD_ANSWER = {"api-not-found": 404}
+
+FUNCTION_VIEW_NAMES = sorted(
+    {name for name, callback in _our_patterns(get_resolver().url_patterns) if _declared_methods(callback) is None}
+)
+
+
+@pytest.mark.parametrize("name", FUNCTION_VIEW_NAMES)
+def test_a_function_view_refuses_every_method_without_a_row(matrix_world, db, name):
+    """Asked as a coordinator (who may do the most inside the task force) and a site admin: a method without a
+    row must be refused with 405, and change nothing. (Django's function views take any method unless told.)"""
+    rows = _rows_by_name()[name]
+    undeclared = [method for method in METHODS if method not in {req.method for req in rows}]
+    for actor in ("coordinator", "site_admin"):
+        user = matrix_world.world.users[ACTORS[actor]]
+        path = _path(matrix_world, rows[0], user)
+        for method in undeclared:
+            before = _rows_that_must_not_change()
+            response = getattr(_client(matrix_world, user), method.lower())(path)
+            expected = UNDECLARED_METHOD_ANSWER.get(name, 405)
+            assert response.status_code == expected, f"{method} {path} as {actor}: {_describe(response)}"
+            assert _rows_that_must_not_change() == before
