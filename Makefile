@@ -77,6 +77,21 @@ bench: $(STAMP) ## Run the benchmarks on the local PostgreSQL, write bench/resul
 bench-smoke: $(STAMP) ## CI: every benchmark on the small demo (database psn_ci_bench); fails on a query count change
 	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/psn_ci_bench} $(PY) bench/run.py --smoke
 
+# Backups (README "Backups"): the database and settings come from the environment or .env, as for the app.
+# BACKUP_DIR (default var/backups), KEEP_DAILY (7) and KEEP_MONTHLY (12) are passed on only when set.
+# SECRET_KEY: these commands sign nothing; production's .env sets the real one.
+BACKUP_ENV = SECRET_KEY="$${SECRET_KEY:-$(CHECK_SECRET_KEY)}"
+
+.PHONY: backup restore
+
+backup: $(STAMP) ## Back up the database and file storage into BACKUP_DIR (var/backups), then prune (KEEP_DAILY, KEEP_MONTHLY)
+	$(BACKUP_ENV) $(PY) manage.py backup $(if $(BACKUP_DIR),--dir "$(BACKUP_DIR)") \
+		$(if $(KEEP_DAILY),--keep-daily $(KEEP_DAILY)) $(if $(KEEP_MONTHLY),--keep-monthly $(KEEP_MONTHLY))
+
+restore: $(STAMP) ## Restore BACKUP=path into the configured database and storage, then verify (FORCE=1 replaces data)
+	@test -n "$(BACKUP)" || { echo "make restore: name the archive: make restore BACKUP=var/backups/psn-backup-....tar" >&2; exit 2; }
+	$(BACKUP_ENV) $(PY) manage.py restore "$(BACKUP)" $(if $(FORCE),--force)
+
 # The load test's own virtualenv: locust and gevent stay out of requirements.txt and the production image.
 LOAD_VENV := .venv-load
 LOAD_STAMP := $(LOAD_VENV)/.installed
