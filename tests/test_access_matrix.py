@@ -446,3 +446,48 @@ def test_a_function_view_refuses_every_method_without_a_row(matrix_world, db, na
             expected = UNDECLARED_METHOD_ANSWER.get(name, 405)
             assert response.status_code == expected, f"{method} {path} as {actor}: {_describe(response)}"
             assert _rows_that_must_not_change() == before
+
+
+def _succeeds(outcome) -> bool:
+    if isinstance(outcome, Redirect):
+        return outcome not in (LOGIN, PICK)
+    return outcome < 400
+
+
+# Each unsafe row, with the first column whose request goes through: the same request from that signed-in session
+# without the CSRF token must be refused (CSRF, DESIGN.md "Security"), web forms and the session-authenticated API
+# alike, and change nothing.
+CSRF_CELLS = [
+    (req, next(actor for actor, outcome in zip(ACTORS, outcomes, strict=True) if ACTORS[actor] and _succeeds(outcome)))
+    for req, outcomes in MATRIX.items()
+    if req.method != "GET"
+    and any(ACTORS[actor] and _succeeds(outcome) for actor, outcome in zip(ACTORS, outcomes, strict=True))
+]
+
+
+@pytest.mark.parametrize(("req", "actor"), CSRF_CELLS, ids=[f"{r.id}-{a}" for r, a in CSRF_CELLS])
+def test_an_unsafe_request_without_the_csrf_token_is_refused(matrix_world, db, req: Req, actor: str):
+    user = matrix_world.world.users[ACTORS[actor]]
+    client = Client(enforce_csrf_checks=True)
+    client.cookies = copy.deepcopy(matrix_world.cookies[user.pk])
+    path = _path(matrix_world, req, user)
+    before = _rows_that_must_not_change()
+    send = getattr(client, req.method.lower())
+    if path.startswith("/api/"):
+        response = send(path, req.data or {}, content_type="application/json")
+    else:
+        response = send(path, req.data or {})
+    assert response.status_code == 403, _describe(response)
+    assert _rows_that_must_not_change() == before
+
+
+def test_every_unsafe_row_is_checked_for_csrf():
+    unsafe = [req for req in MATRIX if req.method != "GET"]
+    checked = {req for req, _ in CSRF_CELLS}
+    # A row nobody may send (every column refused) has nothing for a forged request to do.
+    nobody_may = [req.id for req in unsafe if req not in checked]
+    assert len(checked) > 50 and all(
+        not any(ACTORS[a] and _succeeds(o) for a, o in zip(ACTORS, MATRIX[req], strict=True))
+        for req in unsafe
+        if req not in checked
+    ), nobody_may
