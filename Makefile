@@ -77,6 +77,10 @@ bench: $(STAMP) ## Run the benchmarks on the local PostgreSQL, write bench/resul
 bench-smoke: $(STAMP) ## CI: every benchmark on the small demo (database psn_ci_bench); fails on a query count change
 	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/psn_ci_bench} $(PY) bench/run.py --smoke
 
+.PHONY: audit-deps
+audit-deps: $(STAMP) ## Known vulnerabilities in requirements.txt (pip-audit; offline: patch-series check); exceptions in deploy/audit-ignore.toml
+	$(PY) deploy/audit_deps.py
+
 # Backups (README "Backups"): the database and settings come from the environment or .env, as for the app.
 # BACKUP_DIR (default var/backups), KEEP_DAILY (7) and KEEP_MONTHLY (12) are passed on only when set.
 # SECRET_KEY: these commands sign nothing; production's .env sets the real one.
