@@ -69,6 +69,7 @@ def person_list(request):
     arguments = form.selector_arguments() if form.is_bound and not invalid else {}
     rows = people_selectors.person_list_for(actor=actor, **arguments)
     page = people_selectors.page_of(rows.none() if invalid else rows, request.GET.get("page"))
+    audit.record_listed(actor=actor, rows=page, label=_("People"), request=request)
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "query": query.urlencode(), "can_enter": access.can_enter_people(actor)}

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from psn import access
+from psn import access, audit
 from psn.decorators import task_force_required
 from psn.pagination import DeepPaginator
 
@@ -91,6 +91,8 @@ def referral_list(request):
                 form.add_error(field if field in form.fields else None, errors)
             invalid = True
     page = DeepPaginator(rows, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = [referral for referral in page if referral.details_visible]  # the rows naming their person
+    audit.record_listed(actor=actor, rows=shown, label=_("Referral list"), request=request)
     query = request.GET.copy()
     query.pop("page", None)
     context = {"filter": form, "page": page, "query": query.urlencode(), "can_file": access.can_file_referrals(actor)}

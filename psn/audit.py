@@ -64,3 +64,21 @@ def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> dict[str, l
         for name, value in after.items()
         if before.get(name) != value
     }
+
+
+def record_listed(*, actor, rows, label: str, request=None) -> AuditEvent | None:
+    """One "viewed" event for a page of a list that shows people or referrals (the pages, the API lists, the
+    inbox): the listed model's type, no object id, and the ids of the rows shown in ``changes["listed"]``.
+    ``rows`` are only those whose person the reader sees; nothing is written when there are none."""
+    rows = list(rows)
+    if not rows:
+        return None
+    return record(
+        action=AuditAction.VIEWED,
+        actor=actor.user,
+        task_force=actor.task_force,
+        object_type=rows[0]._meta.label_lower,
+        object_repr=label,
+        changes={"listed": [None, ",".join(str(row.pk) for row in rows)]},
+        request=request,
+    )

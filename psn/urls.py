@@ -15,6 +15,7 @@ urlpatterns = [
     path("task-force/", views.task_force_choose, name="task_force_choose"),
     path("task-force/switch/", views.task_force_switch, name="task_force_switch"),
     path("audit/", views.audit_list, name="audit_list"),
+    path("audit/export.csv", views.audit_export, name="audit_export"),
     path("directory/hsds/", include("partners.hsds.urls")),
     path("directory/", include("partners.urls")),
     path("referrals/", include("cases.urls")),

@@ -2,18 +2,20 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseRedirect, HttpResponseServerError
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse, HttpResponseRedirect, HttpResponseServerError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from cases.selectors import inbox_for
 from meetings.selectors import inbox_action_items_for, inbox_meetings_for
 from partners.selectors import membership_list_for
 
 from . import access, audit
+from .audit_export import AuditExportForm, audit_export_for_query, audit_export_response
 from .decorators import task_force_required
 from .filters import AuditEventFilter
 from .middleware import remember_task_force
@@ -37,6 +39,9 @@ def home(request):
         ("due_soon", _("Due soon"), inbox.due_soon, ""),
         ("sent_changed", _("Sent by you, changed"), inbox.sent_changed, ""),
     ]
+    # The inbox names the people of the referrals it lists: one audit event for what it shows.
+    shown = {referral.pk: referral for _key, _title, section, _url in inbox_sections for referral in section.items}
+    audit.record_listed(actor=actor, rows=shown.values(), label=_("Inbox"), request=request)
     context = {
         "colleagues": colleagues[:100],
         "inbox": inbox,
@@ -100,9 +105,26 @@ def audit_list(request):
     return render(
         request,
         "psn/audit_list.html",
-        {"filter": event_filter, "page": page, "query": query.urlencode()},
+        {"filter": event_filter, "page": page, "query": query.urlencode(), "export_form": AuditExportForm()},
         status=400 if invalid else 200,
     )
+
+
+@task_force_required
+@require_GET
+def audit_export(request):
+    """The trail of a period as CSV (psn/audit_export.py); a bad period is a 400 that says why, nothing audited."""
+    access.require(access.can_view_audit(request.actor), _("Only coordinators can read the audit trail."))
+    try:
+        export = audit_export_for_query(actor=request.actor, query=request.GET, request=request)
+    except ValidationError as error:
+        form = AuditExportForm(request.GET)
+        form.is_valid()
+        for field, errors in error.message_dict.items():
+            if field not in form.errors:
+                form.add_error(field if field in form.fields else None, errors)
+        return render(request, "psn/audit_export_invalid.html", {"export_form": form}, status=400)
+    return audit_export_response(export)
 
 
 def bad_request(request, exception=None):
@@ -121,8 +143,17 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     # No context processors: this page must render even when the database is down.
+    import sys
+
+    from django.db import InterfaceError, OperationalError
     from django.template import loader
 
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        # The database is unreachable or restarting (connections cut): nothing was half-written (each change is one
+        # transaction); a 503 tells browsers, clients and the proxy to try again shortly, not that the app is broken.
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        response["Retry-After"] = "5"
+        return response
     return HttpResponseServerError(loader.get_template("500.html").render())
 
 

@@ -97,6 +97,12 @@ ROWS = {
         (401,    403,    403,    200,    403,    403,    403,    200,    404,    200,    401,    403),
     POST("service-reactivate", "inactive_service"):
         (401,    404,    404,    200,    404,    404,    404,    200,    404,    200,    401,    403),
+    # The audit trail's CSV export (issue 9): whoever reads the trail (coordinators, site admins), of the task
+    # force they act in; without dates, the last 30 days.
+    GET("audit_export"):
+        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    200,    200,    LOGIN,  PICK),
+    GET("audit-event-export"):
+        (401,    403,    403,    403,    403,    403,    403,    200,    200,    200,    401,    403),
 }
 # fmt: on
 

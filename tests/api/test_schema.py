@@ -43,6 +43,7 @@ ENDPOINTS = {
     "/api/v1/lockouts/{id}/release/": {"post"},
     "/api/v1/audit-events/": {"get"},
     "/api/v1/audit-events/{id}/": {"get"},
+    "/api/v1/audit-events/export/": {"get"},
     "/api/v1/referrals/": {"get", "post"},
     "/api/v1/referrals/{id}/": {"get"},
     "/api/v1/referrals/{id}/submit/": {"post"},
