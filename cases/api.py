@@ -21,7 +21,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from partners.models import Partner, Service, TaxonomyTerm
-from psn import access
+from psn import access, audit
 from psn.api import IsActiveMember, Pagination, actor_for_api
 
 from . import attachments, lifecycle, notes, selectors
@@ -107,6 +107,8 @@ class ReferralViewSet(viewsets.GenericViewSet):
             filters["need"] = need
         rows = selectors.referral_list_for(actor=actor, **filters)
         page = self.paginate_queryset(rows)
+        shown = [referral for referral in page if referral.details_visible]  # the rows naming their person
+        audit.record_listed(actor=actor, rows=shown, label=_("Referral list"), request=request._request)
         return self.get_paginated_response(ReferralListSerializer(page, many=True).data)
 
     @extend_schema(responses={200: ReferralDetailSerializer})

@@ -90,6 +90,7 @@ class PersonViewSet(viewsets.GenericViewSet):
         rows = people_selectors.person_list_for(actor=actor, **filters)
         with people.word_similarity_threshold():
             page = self.paginate_queryset(rows)
+        audit.record_listed(actor=actor, rows=page, label=_("People"), request=request._request)
         return self.get_paginated_response(PersonSerializer(page, many=True).data)
 
     @extend_schema(responses={200: PersonDetailSerializer})
@@ -167,6 +168,7 @@ class PersonViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["get"], pagination_class=None)
     def consents(self, request, pk=None):
         person = self._person(request, pk)
+        audit.record_viewed(actor=actor_for_api(request), obj=person, request=request._request)
         return Response(ConsentSerializer(person.consent_list, many=True).data)
 
 
@@ -189,13 +191,16 @@ class ConsentViewSet(viewsets.GenericViewSet):
         params = request.query_params
         filters = _parsed(ConsentFilterSerializer, {key: params.get(key) for key in ("person",) if key in params})
         page = self.paginate_queryset(people_selectors.consent_list_for(actor=actor, person=filters.get("person")))
+        audit.record_listed(actor=actor, rows=page, label=_("Consents"), request=request._request)
         return self.get_paginated_response(
             ConsentSerializer(people_selectors.with_states(page, actor=actor), many=True).data
         )
 
     @extend_schema(responses={200: ConsentSerializer})
     def retrieve(self, request, pk=None):
-        consent = people_selectors.consent_get_for(actor=actor_for_api(request), pk=pk)
+        actor = actor_for_api(request)
+        consent = people_selectors.consent_get_for(actor=actor, pk=pk)
+        audit.record_viewed(actor=actor, obj=consent, request=request._request)
         return Response(ConsentSerializer(consent).data)
 
     @extend_schema(

@@ -158,6 +158,7 @@ def person_edit(request, pk: int):
         else:
             messages.success(request, _("The record was saved."))
             return redirect("people:person_detail", person.pk)
+    audit.record_viewed(actor=actor, obj=person, request=request)  # the form shows the record
     return render(
         request, "people/person_edit.html", {"form": form, "person": person}, status=400 if form.errors else 200
     )
@@ -182,6 +183,8 @@ def person_merge(request, pk: int):
         preview = other and people_selectors.merge_preview_for(actor=actor, merge=other)
     q = search.cleaned_data.get("q", "") if search.is_bound and not search.errors else ""
     candidates = [] if other or search.errors else people_selectors.merge_candidates_for(actor=actor, keep=keep, q=q)
+    for shown in filter(None, (keep, other if preview else None)):  # the page shows the record, and the previewed one
+        audit.record_viewed(actor=actor, obj=shown, request=request)
     context = {"keep": keep, "search": search, "candidates": candidates, "other": other, "preview": preview}
     return render(request, "people/person_merge.html", context, status=400 if search.errors else 200)
 
@@ -231,6 +234,7 @@ def consent_create(request, pk: int):
         else:
             messages.success(request, _("The consent was recorded."))
             return redirect("people:person_detail", person.pk)
+    audit.record_viewed(actor=actor, obj=person, request=request)  # the form names the person
     context = {"form": form, "person": person}
     return render(request, "people/consent_form.html", context, status=400 if form.errors else 200)
 
@@ -255,6 +259,7 @@ def consent_revoke_page(request, pk: int):
                 messages.warning(request, _affected_message(shown))
             return redirect("people:person_detail", consent.person_id)
     affected = people_selectors.affected_referrals_for(actor=actor, consent=consent)
+    audit.record_viewed(actor=actor, obj=consent, request=request)  # the page shows the consent and its person
     context = {"form": form, "consent": consent, "affected": affected}
     return render(request, "people/consent_revoke.html", context, status=400 if form.errors else 200)
 

@@ -416,6 +416,8 @@ def referral_create(request):
     form.prefill(request.GET)
     search = PersonSearchForm(request.GET) if "q" in request.GET else None
     unknown_person = "person" in request.GET and person is None
+    if person is not None:  # the page shows the preselected person's record
+        audit.record_viewed(actor=actor, obj=person, request=request)
     context = _filing_context(request, form, person, search=search) | {"unknown_person": unknown_person}
     invalid = unknown_person or (search is not None and not search.is_valid())
     return render(request, "cases/referral_form.html", context, status=400 if invalid else 200)

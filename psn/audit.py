@@ -66,6 +66,11 @@ def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> dict[str, l
     }
 
 
+def record_viewed(*, actor, obj, request=None) -> AuditEvent:
+    """One "viewed" event: ``actor`` (psn.access.Actor) was shown ``obj`` (a person, a referral, a consent...)."""
+    return record(action=AuditAction.VIEWED, actor=actor.user, task_force=actor.task_force, obj=obj, request=request)
+
+
 def record_listed(*, actor, rows, label: str, request=None) -> AuditEvent | None:
     """One "viewed" event for a page of a list that shows people or referrals (the pages, the API lists, the
     inbox): the listed model's type, no object id, and the ids of the rows shown in ``changes["listed"]``.

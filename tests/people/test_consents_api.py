@@ -75,8 +75,8 @@ def test_the_list_takes_a_constant_number_of_queries(referred, client_for, world
         ConsentFactory(person=referred.person, scope="partners", partners=[world.receiving, world.outsider])
     client = client_for("receiving_member")
     client.get(LIST)
-    # session, user, memberships, count, rows (with person and recorders), their partners
-    with django_assert_num_queries(6):
+    # session, user, memberships, count, rows (with person and recorders), their partners, the audit event
+    with django_assert_num_queries(7):
         response = client.get(LIST)
     assert response.json()["count"] == 31
 

@@ -140,6 +140,6 @@ def test_the_merge_page_takes_a_constant_number_of_queries(pair, client_for, wor
     keep, twin = pair
     client = client_for("coordinator")
     client.get(f"{merge_page(keep)}?other={twin.pk}")
-    # session, user, memberships, keep, the other record, the preview's counts
-    with django_assert_num_queries(6):
+    # session, user, memberships, keep, the other record, the preview's counts, the two records' audit events
+    with django_assert_num_queries(8):
         client.get(f"{merge_page(keep)}?other={twin.pk}")
