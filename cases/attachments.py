@@ -52,6 +52,12 @@ HEAD_BYTES = 8192
 NAME_MAX_CHARS = 120
 # Markup a browser would render if it ever ignored the download headers: refused even as "plain text".
 MARKUP = re.compile(rb"^\s*(<\?xml|<!doctype|<html|<head|<body|<script|<svg|<iframe|<!--)", re.IGNORECASE)
+# A Word document is a zip: a part compressed more than this (once over a megabyte unpacked), or parts adding up to
+# more, is a zip bomb aimed at whoever opens it; real documents stay far below (text XML compresses about 10 to 1).
+DOCX_MAX_RATIO = 100
+DOCX_RATIO_FROM_BYTES = 1024 * 1024
+DOCX_MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+DOCX_MAX_PARTS = 2000
 NOT_ALLOWED = gettext_lazy("Only PDF, PNG, JPEG, Word (DOCX) and plain-text files can be attached.")
 
 
@@ -112,6 +118,35 @@ def _is_docx(uploaded_file) -> bool:
     return b"wordprocessingml.document.main+xml" in types and b"macroEnabled" not in types
 
 
+def _unsafe_part_name(name: str) -> bool:
+    parts = name.replace("\\", "/").split("/")
+    return name.startswith(("/", "\\")) or ".." in parts or (len(name) > 1 and name[1] == ":")
+
+
+def _check_docx_parts(uploaded_file) -> None:
+    """What the zip's directory says about its parts (nothing is unpacked here): no zip bomb, no part named to land
+    outside the document's folder when someone unpacks it."""
+    uploaded_file.seek(0)
+    try:
+        with zipfile.ZipFile(uploaded_file) as archive:
+            parts = archive.infolist()
+    finally:
+        uploaded_file.seek(0)
+    if len(parts) > DOCX_MAX_PARTS:
+        raise ValidationError(
+            {"file": _("The Word document has more than %(max)s parts; it is refused.") % {"max": DOCX_MAX_PARTS}}
+        )
+    for part in parts:
+        if _unsafe_part_name(part.filename):
+            raise ValidationError({"file": _("The Word document holds a part with an unsafe name; it is refused.")})
+    bomb = sum(part.file_size for part in parts) > DOCX_MAX_UNPACKED_BYTES or any(
+        part.file_size > DOCX_RATIO_FROM_BYTES and part.file_size > DOCX_MAX_RATIO * max(part.compress_size, 1)
+        for part in parts
+    )
+    if bomb:
+        raise ValidationError({"file": _("The Word document unpacks to far more than its size (a zip bomb?).")})
+
+
 def _is_plain_text(uploaded_file) -> bool:
     """Valid UTF-8 from end to end, no NUL byte, and not markup."""
     decoder = codecs.getincrementaldecoder("utf-8")()
@@ -148,6 +183,8 @@ def _check(uploaded_file, name: str) -> _Checked:
         content_type = TEXT if _is_plain_text(uploaded_file) else None
     elif kind.mime in ZIP_TYPES:
         content_type = DOCX if _is_docx(uploaded_file) else None
+        if content_type == DOCX:
+            _check_docx_parts(uploaded_file)
     elif kind.mime in (PDF, PNG, JPEG):
         content_type = kind.mime
     else:

@@ -6,6 +6,8 @@ parent, with objects embedded in others (a service's ``organization``) kept once
 from __future__ import annotations
 
 import json
+import re
+import sys
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -17,6 +19,8 @@ from .tables import PLURALS, POLYMORPHIC_LINKS, REFERENCED_OBJECTS
 # Deepest legitimate HSDS nesting is under 20 levels (service > service_at_locations > location > contacts >
 # phones > languages > attributes > taxonomy_term > taxonomy_detail > metadata, with their arrays).
 MAX_JSON_DEPTH = 32
+# A "\ud800" escape with no partner decodes to a string that no database or encoder takes: refused up front.
+LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def _depth_exceeds(value: Any, limit: int) -> bool:
@@ -49,8 +53,29 @@ def parse_json(data: bytes, *, name: str) -> Any:
     except RecursionError:
         document = None
         too_deep = True
+    except ValueError:
+        # Python refuses to convert integers of more digits than this (a denial-of-service guard).
+        raise Refused(
+            Problem(
+                name,
+                None,
+                None,
+                _("%(name)s holds a number of more than %(digits)s digits; it is refused.")
+                % {"name": name, "digits": sys.get_int_max_str_digits()},
+            )
+        ) from None
     else:
         too_deep = _depth_exceeds(document, MAX_JSON_DEPTH)
+        if not too_deep and "\\u" in text and LONE_SURROGATE.search(json.dumps(document, ensure_ascii=False)):
+            raise Refused(
+                Problem(
+                    name,
+                    None,
+                    None,
+                    _("%(name)s holds a \\u escape of half a character (a lone surrogate); it is not valid text.")
+                    % {"name": name},
+                )
+            )
     if too_deep:
         raise Refused(
             Problem(
