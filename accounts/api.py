@@ -1,6 +1,7 @@
 """API: the caller (`me`), their tokens, and the locked accounts they may release."""
 
 from django.conf import settings
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -39,8 +40,16 @@ class MeSerializer(serializers.Serializer):
     memberships = MeMembershipSerializer(many=True)
 
 
+class _OneObjectSchema(AutoSchema):
+    """``me`` answers its "list" route with one object: drf-spectacular would describe an array."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return False
+
+
 class MeViewSet(viewsets.ViewSet):
     permission_classes = [IsAuthenticatedAnyTaskForce]
+    schema = _OneObjectSchema()
 
     @extend_schema(responses=MeSerializer, summary="The signed-in user, their task forces and memberships")
     def list(self, request):

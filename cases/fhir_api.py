@@ -30,6 +30,11 @@ class ReferralFhirView(APIView):
     # request.
     renderer_classes = [FhirJSONRenderer, JSONRenderer]
 
+    def handle_exception(self, exc):
+        # An error is the API's error body (psn/api.py), not a FHIR resource: plain JSON, as the schema says.
+        self.request.accepted_renderer, self.request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
+        return super().handle_exception(exc)
+
     @extend_schema(
         operation_id="referrals_fhir_retrieve",
         tags=["referrals"],
@@ -42,7 +47,10 @@ class ReferralFhirView(APIView):
             "Patient, and the requesting (sending) and owning (receiving) Organizations. A coordinator outside "
             "the referral's two partners gets a Patient with an id only."
         ),
-        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="A FHIR R4 Bundle.")},
+        responses={
+            (200, FhirJSONRenderer.media_type): OpenApiResponse(OpenApiTypes.OBJECT, description="A FHIR R4 Bundle."),
+            (200, JSONRenderer.media_type): OpenApiResponse(OpenApiTypes.OBJECT, description="The same, when asked."),
+        },
     )
     def get(self, request, pk: int):
         actor = actor_for_api(request)

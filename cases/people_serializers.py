@@ -18,7 +18,9 @@ CONSENT_STATES = ["valid", "expired", "revoked", "pending"]
 class PersonSerializer(serializers.ModelSerializer):
     full_name = serializers.CharField(read_only=True)
     aliases = serializers.ListField(source="alias_list", child=serializers.CharField(), read_only=True)
-    preferred_language = serializers.CharField(source="preferred_language.code", read_only=True, default=None)
+    preferred_language = serializers.CharField(
+        source="preferred_language.code", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = Person
@@ -43,9 +45,9 @@ class ConsentSerializer(serializers.ModelSerializer):
     partners = _PartnerRefSerializer(many=True, read_only=True)
     shares = serializers.ListField(child=serializers.ChoiceField(choices=ConsentShares.choices), read_only=True)
     state = serializers.ChoiceField(choices=CONSENT_STATES, read_only=True)
-    recorded_by = serializers.CharField(source="recorded_by.full_name", read_only=True, default=None)
+    recorded_by = serializers.CharField(source="recorded_by.full_name", read_only=True, default=None, allow_null=True)
     recorded_by_partner = _PartnerRefSerializer(read_only=True, allow_null=True)
-    revoked_by = serializers.CharField(source="revoked_by.full_name", read_only=True, default=None)
+    revoked_by = serializers.CharField(source="revoked_by.full_name", read_only=True, default=None, allow_null=True)
     file_url = serializers.SerializerMethodField(help_text="The signed form's download (signed-in session), if any.")
 
     class Meta:

@@ -37,9 +37,10 @@ class _ServiceRefSerializer(serializers.Serializer):
 class TransitionSerializer(serializers.ModelSerializer):
     """A move as coordinators read it: no free text."""
 
-    actor = serializers.CharField(source="actor.full_name", read_only=True, default=None)
+    actor = serializers.CharField(source="actor.full_name", read_only=True, default=None, allow_null=True)
     actor_partner = _PartnerRefSerializer(read_only=True)
-    reason = serializers.CharField(source="reason.code", read_only=True, default=None)
+    reason = serializers.CharField(source="reason.code", read_only=True, default=None, allow_null=True)
+    from_status = serializers.ChoiceField(choices=Status.choices, read_only=True, allow_blank=True)  # "" when filed
 
     class Meta:
         model = Transition
@@ -54,7 +55,7 @@ class TransitionDetailSerializer(TransitionSerializer):
 
 
 class NoteSerializer(serializers.ModelSerializer):
-    author = serializers.CharField(source="author.full_name", read_only=True, default=None)
+    author = serializers.CharField(source="author.full_name", read_only=True, default=None, allow_null=True)
     author_partner = _PartnerRefSerializer(read_only=True)
     annotates = serializers.PrimaryKeyRelatedField(read_only=True)
     referral = serializers.PrimaryKeyRelatedField(read_only=True)
@@ -81,7 +82,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
     audited), never a storage URL."""
 
     name = serializers.CharField(source="original_name", read_only=True)
-    uploaded_by = serializers.CharField(source="uploaded_by.full_name", read_only=True, default=None)
+    uploaded_by = serializers.CharField(source="uploaded_by.full_name", read_only=True, default=None, allow_null=True)
     uploaded_by_partner = _PartnerRefSerializer(read_only=True)
     referral = serializers.PrimaryKeyRelatedField(read_only=True)
     download_url = serializers.SerializerMethodField()
@@ -169,7 +170,7 @@ class ReferralMetadataSerializer(serializers.ModelSerializer):
     service = _ServiceRefSerializer(read_only=True, allow_null=True)
     needs = _NeedSerializer(many=True, read_only=True)
     details_visible = serializers.BooleanField(read_only=True)
-    close_reason = serializers.CharField(source="close_reason.code", read_only=True, default=None)
+    close_reason = serializers.CharField(source="close_reason.code", read_only=True, default=None, allow_null=True)
     transitions = TransitionSerializer(many=True, read_only=True)
     transferred_from = serializers.SerializerMethodField()
     transferred_to = serializers.SerializerMethodField()

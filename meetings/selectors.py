@@ -80,6 +80,8 @@ def meeting_detail_for(*, actor: access.Actor, pk: int) -> Meeting:
             Prefetch("action_items", queryset=ActionItem.objects.select_related("owner").order_by("due_date", "pk"))
         )
     prefetch_related_objects([meeting], *prefetches)
+    # What the list's annotation counts, from the prefetched rows (the detail serializer shows it too).
+    meeting.invitee_count = len(meeting.invitees.all())
     return meeting
 
 

@@ -55,7 +55,7 @@ class _OwnerRefSerializer(serializers.Serializer):
 class MeetingListSerializer(serializers.ModelSerializer):
     """A row of the list (the selector's annotations ``invitee_count`` and ``actor_invited``)."""
 
-    series = serializers.PrimaryKeyRelatedField(read_only=True)
+    series = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)  # None for a one-off meeting
     invitee_count = serializers.IntegerField(read_only=True)
     invited = serializers.BooleanField(source="actor_invited", read_only=True)
 

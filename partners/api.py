@@ -153,7 +153,7 @@ class LanguageSerializer(serializers.ModelSerializer):
 
 
 class TaxonomyTermSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)  # None at the top
 
     class Meta:
         model = TaxonomyTerm

@@ -21,7 +21,7 @@ STATUSES = ["open", "expired", "accepted", "revoked"]
 class InvitationSerializer(serializers.ModelSerializer):
     partner_id = serializers.IntegerField(read_only=True)
     partner = serializers.CharField(source="partner.name", read_only=True)
-    invited_by = serializers.EmailField(source="invited_by.email", read_only=True, default=None)
+    invited_by = serializers.EmailField(source="invited_by.email", read_only=True, default=None, allow_null=True)
     status = serializers.SerializerMethodField()
 
     class Meta:

@@ -295,6 +295,8 @@ ALLAUTH_TRUSTED_PROXY_COUNT = PSN_PROXY_COUNT
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if PSN_PROXY_COUNT else ["REMOTE_ADDR"]
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Flash messages can name people ("Jordan Smith was merged"): kept server-side in the session, not in a cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SESSION_COOKIE_AGE = PSN_SESSION_MAX_AGE
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -417,6 +419,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # The error responses of every operation, and blank read-only emails and URLs (psn/openapi.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "psn.openapi.postprocess"],
     # Several models have a "status": one named enum each (else drf-spectacular invents hashed names).
     "ENUM_NAME_OVERRIDES": {
         "ReferralStatusEnum": "cases.models.Status",

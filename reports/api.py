@@ -14,7 +14,7 @@ from django.http import FileResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
@@ -145,7 +145,10 @@ class ReportViewSet(viewsets.GenericViewSet):
     def progress(self, request, pk=None):
         return Response(ReportProgressSerializer(self._snapshot(request, pk)).data)
 
-    @extend_schema(request=None, responses={202: ReportSerializer})
+    @extend_schema(
+        request=None,
+        responses={202: ReportSerializer, 409: OpenApiResponse(description="Only a failed report can be retried.")},
+    )
     @action(detail=True, methods=["post"])
     def retry(self, request, pk=None):
         snapshot = self._snapshot(request, pk)

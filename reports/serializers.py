@@ -65,7 +65,8 @@ class _ReportFieldsMixin(serializers.Serializer):
 class ReportSerializer(_ReportFieldsMixin, serializers.ModelSerializer):
     """A snapshot without its numbers (the list, and the answer to a request)."""
 
-    generated_by = serializers.EmailField(source="generated_by.email", read_only=True, default=None)
+    # None for the monthly reports the schedule builds (nobody asked for them).
+    generated_by = serializers.EmailField(source="generated_by.email", read_only=True, default=None, allow_null=True)
     has_pdf = serializers.SerializerMethodField()
 
     class Meta:
@@ -170,7 +171,7 @@ class CrimeCountUploadInputSerializer(serializers.Serializer):
 
 class CrimeCountUploadSerializer(serializers.ModelSerializer):
     partner = serializers.IntegerField(source="partner_id", read_only=True)
-    uploaded_by = serializers.EmailField(source="uploaded_by.email", read_only=True, default=None)
+    uploaded_by = serializers.EmailField(source="uploaded_by.email", read_only=True, default=None, allow_null=True)
     months = serializers.ListField(child=serializers.CharField(), read_only=True)
 
     class Meta:

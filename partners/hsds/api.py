@@ -66,6 +66,7 @@ class DirectoryImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
     201 when it has already run, 202 while a worker runs it. ``confirm`` imports a successful dry run."""
 
     serializer_class = DirectoryImportSerializer
+    lookup_value_regex = "[0-9]{1,18}"  # anything else is the API's 404, not a ValueError in the query (a 500)
     # Uploads are multipart; JSON still parses so that a JSON body gets a 400 naming the missing file.
     parser_classes = [parsers.MultiPartParser, JSONParser]
     filterset_fields = []
