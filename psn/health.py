@@ -1,5 +1,6 @@
 """Liveness and readiness probes (no login, no session, nothing confidential)."""
 
+from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
@@ -34,10 +35,22 @@ def _check_broker() -> str:
     return "ok"
 
 
+def _check_cache() -> str:
+    """Redis, asked directly: the cache itself fails open (psn/cache.py), so reading through it would say "ok"."""
+    client = getattr(getattr(cache, "_cache", None), "get_client", None)
+    if client is None:  # a local-memory cache (the embedded run) cannot be down
+        return "ok"
+    try:
+        client(write=True).ping()
+    except Exception as exc:  # refused, timed out: the pages still answer, rate limits do not count
+        return f"error: {exc.__class__.__name__}"
+    return "ok"
+
+
 @never_cache
 @require_GET
 def readyz(request):
-    checks = {"database": _check_database(), "broker": _check_broker()}
+    checks = {"database": _check_database(), "broker": _check_broker(), "cache": _check_cache()}
     ready = all(value == "ok" for value in checks.values())
     failed = [name for name, value in checks.items() if value != "ok"]
     return JsonResponse(

@@ -117,7 +117,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache and broker -----------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Fails open (psn/cache.py says why): with Redis down the pages keep working; short timeouts keep them fast.
+    CACHES = {
+        "default": {
+            "BACKEND": "psn.cache.FailOpenRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -179,7 +186,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.schedule_monthly_reports",
         "schedule": timedelta(minutes=15),
     },
+    # Report builds whose worker was lost: queued again, or failed with the reason (reports/services.py).
+    "recover-stale-reports": {
+        "task": "reports.tasks.recover_stale_reports",
+        "schedule": timedelta(minutes=5),
+    },
 }
+# Report builds (reports/services.py): a build running longer than this lost its worker and is taken over.
+PSN_REPORT_STALE_SECONDS = env.int("PSN_REPORT_STALE_SECONDS", default=30 * 60)
+# Tests only (the worker kill test): milliseconds to wait at each progress step of a build; 0 in production.
+PSN_REPORT_STEP_DELAY_MS = env.int("PSN_REPORT_STEP_DELAY_MS", default=0)
 # Meeting reminders (meetings/reminders.py): a claim older than this is taken over by another run.
 PSN_REMINDER_LEASE_SECONDS = env.int("PSN_REMINDER_LEASE_SECONDS", default=300)
 # Tests only (the worker kill test): milliseconds to wait before each reminder is sent, and after it is sent before

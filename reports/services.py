@@ -3,13 +3,16 @@ work, with progress), retrying a failed one. Pages, API, tasks and ``build_repor
 
 A snapshot is immutable once done: nothing here changes a done snapshot; generating the month again makes the next
 version. Building is claimed with a conditional UPDATE (queued -> running), so a task delivered twice builds once;
-a build whose worker died (running for longer than ``STALE_AFTER``) may be claimed again.
+a build whose worker died (running for longer than ``PSN_REPORT_STALE_SECONDS``) may be claimed again: the broker
+delivers its message again (acks late), and the beat's ``reports_recover_stale`` queues it again or, its attempts used
+up, marks it failed with the reason, so no report stays "running" for ever.
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,13 +29,13 @@ from django.utils.translation import gettext as _
 
 from partners.models import TaskForce
 from psn import access, audit
+from psn.tasks import enqueue_on_commit
 
 from . import metrics, suppression, tidy
 from .models import ReportSnapshot, ReportStatus
 
 logger = logging.getLogger(__name__)
 
-STALE_AFTER = datetime.timedelta(minutes=30)
 MAX_ATTEMPTS = 3
 # The monthly run: on the 1st of each month from this local hour, last month's report.
 SCHEDULED_HOUR = 6
@@ -41,7 +44,12 @@ SCHEDULED_HOUR = 6
 def _enqueue(snapshot: ReportSnapshot) -> None:
     from .tasks import build_report
 
-    transaction.on_commit(lambda: build_report.delay(snapshot.pk))
+    enqueue_on_commit(build_report, snapshot.pk)
+
+
+def _stale_after() -> datetime.timedelta:
+    """A build running this long lost its worker (a month builds in seconds; the window leaves a wide margin)."""
+    return datetime.timedelta(seconds=settings.PSN_REPORT_STALE_SECONDS)
 
 
 def _next_version(task_force: TaskForce, month: datetime.date) -> int:
@@ -121,7 +129,7 @@ def reports_schedule_monthly(*, now: datetime.datetime | None = None) -> list[Re
 
 
 def _claim(snapshot_id: int, now: datetime.datetime) -> bool:
-    claimable = Q(status=ReportStatus.QUEUED) | Q(status=ReportStatus.RUNNING, started_at__lt=now - STALE_AFTER)
+    claimable = Q(status=ReportStatus.QUEUED) | Q(status=ReportStatus.RUNNING, started_at__lt=now - _stale_after())
     return bool(
         ReportSnapshot.objects.filter(claimable, pk=snapshot_id, attempts__lt=MAX_ATTEMPTS).update(
             status=ReportStatus.RUNNING,
@@ -141,6 +149,8 @@ def _progress(snapshot_id: int, echo: Callable[[int, str], None] | None) -> Call
         )
         if echo is not None:
             echo(percent, label)
+        if settings.PSN_REPORT_STEP_DELAY_MS:  # tests only: a build slow enough to kill its worker mid-way
+            time.sleep(settings.PSN_REPORT_STEP_DELAY_MS / 1000)
 
     return tell
 
@@ -181,6 +191,39 @@ def report_build(
         if locked.scheduled:
             transaction.on_commit(lambda: _email_coordinators(locked))
     return locked
+
+
+def reports_recover_stale(*, now: datetime.datetime | None = None) -> dict[str, list[int]]:
+    """The beat task: builds whose worker was lost (killed, out of memory, its message gone with the broker) are
+    running, or still queued, past the stale window. Queue each again while it has attempts left (its claim takes it
+    over; a second delivery finds it claimed and does nothing); mark the others failed with the reason, which the
+    coordinator sees on the report's page with a Retry button. Returns the ids queued and failed."""
+    now = now or timezone.now()
+    cutoff = now - _stale_after()
+    stale = ReportSnapshot.objects.filter(
+        Q(status=ReportStatus.RUNNING, started_at__lt=cutoff) | Q(status=ReportStatus.QUEUED, created_at__lt=cutoff)
+    )
+    failed = list(stale.filter(attempts__gte=MAX_ATTEMPTS).values_list("pk", flat=True))
+    if failed:
+        ReportSnapshot.objects.filter(
+            Q(status=ReportStatus.RUNNING, started_at__lt=cutoff) | Q(status=ReportStatus.QUEUED),
+            pk__in=failed,
+            attempts__gte=MAX_ATTEMPTS,
+        ).update(
+            status=ReportStatus.FAILED,
+            error=_("The build stopped before it finished (%(attempts)d attempts): the worker was lost.")
+            % {"attempts": MAX_ATTEMPTS},
+            finished_at=now,
+        )
+        logger.warning("reports given up after %d lost builds: %s", MAX_ATTEMPTS, failed)
+    queued = list(stale.filter(attempts__lt=MAX_ATTEMPTS).values_list("pk", flat=True))
+    if queued:
+        from .tasks import build_report
+
+        logger.warning("report builds taken over after their worker was lost: %s", queued)
+        for snapshot_id in queued:
+            enqueue_on_commit(build_report, snapshot_id)
+    return {"queued": queued, "failed": failed}
 
 
 def _files(snapshot: ReportSnapshot, numbers: dict, shared: dict, renderers: dict) -> dict[str, tuple[str, bytes]]:

@@ -20,7 +20,7 @@ def test_readyz_is_200_when_database_and_broker_answer(client):
     response = client.get("/readyz")
     assert response.status_code == 200, response.content
     body = response.json()
-    assert body["checks"] == {"database": "ok", "broker": "ok"}
+    assert body["checks"] == {"database": "ok", "broker": "ok", "cache": "ok"}
     assert body["failed"] == []
 
 
