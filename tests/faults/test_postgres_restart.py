@@ -3,14 +3,18 @@ the app is under a steady load of referral filings and reads.
 
 The app runs under gunicorn (two workers, persistent connections as in production: CONN_MAX_AGE with
 CONN_HEALTH_CHECKS) against a PostgreSQL cluster of the test's own, seeded with a copy of the test database (the
-``world``, a person with consent, two needs, an API token). Four clients file, submit and read for about 15 s;
-the restart comes in the middle. Asserted: errors only while the server is down and for a short grace after it is
-back, never a 500 traceback page (a 503 asking to retry, or a cut connection); 2xx again within seconds without
-restarting the app; every 201 the clients got is a stored referral, and every referral stored is whole (its person,
-its two needs, the transition to draft and, once submitted, to submitted).
+``world``, a person with consent, two needs, an API token); when the test run is on SQLite there is no PostgreSQL
+test database to copy, so the cluster's database is migrated and seeded from scratch (seed.py) instead. Four
+clients file, submit and read for about 15 s; the restart comes in the middle. Asserted: errors only while the
+server is down and for a short grace after it is back, never a 500 traceback page (a 503 asking to retry, or a cut
+connection); 2xx again within seconds without restarting the app; every 201 the clients got is a stored referral,
+and every referral stored is whole (its person, its two needs, the transition to draft and, once submitted, to
+submitted).
 """
 
+import json
 import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -26,7 +30,8 @@ from accounts.services import api_token_create
 from cases.models import Consent
 from tests.cases.support import build_setup
 
-from .servers import AppServer, PostgresCluster, app_env
+from . import seed
+from .servers import ROOT, AppServer, PostgresCluster, app_env
 
 DRIVE_SECONDS_BEFORE = 3.0
 DRIVE_SECONDS_AFTER = 8.0
@@ -53,6 +58,41 @@ class Log:
     def add(self, outcome: Outcome) -> None:
         with self.lock:
             self.outcomes.append(outcome)
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """What the test uses from the cluster's database, whichever way it was made."""
+
+    person: int
+    receiving_partner: int
+    token: str
+
+
+def _seed_cluster(cluster: PostgresCluster, name: str, request: pytest.FixtureRequest) -> Seeded:
+    """The cluster's database ``name`` with the world, a person with consent, two needs and an API token: a pg_dump
+    copy of the test database when the run is on PostgreSQL, else migrated and seeded from scratch by seed.py."""
+    if connection.vendor == "postgresql":
+        world = request.getfixturevalue("world")
+        setup = build_setup(world)
+        Consent.objects.filter(person=setup.person).update(recorded_by_partner=world.sending)
+        _, token = api_token_create(user=world.user("sending_referral_staff"), name="load", expires_in_days=1)
+        _copy_test_database(cluster, name)
+        return Seeded(person=setup.person.pk, receiving_partner=world.receiving.pk, token=token)
+    cluster.create_database(name)
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.faults.seed"],
+        cwd=ROOT,
+        env=app_env(DATABASE_URL=cluster.url(name)),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    lines = [line for line in result.stdout.splitlines() if line.startswith(seed.MARKER)]
+    if result.returncode != 0 or len(lines) != 1:
+        pytest.fail(f"seeding the cluster failed (exit {result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return Seeded(**json.loads(lines[0].removeprefix(seed.MARKER)))
 
 
 def _copy_test_database(cluster: PostgresCluster, name: str) -> None:
@@ -134,21 +174,18 @@ def _referrals(url: str) -> dict[int, dict]:
 
 @pytest.mark.django_db(transaction=True)
 def test_the_app_rides_out_a_postgres_restart_under_load_and_keeps_every_acknowledged_referral_whole(
-    world, postgres_cluster, tmp_path: Path
+    postgres_cluster, tmp_path: Path, request: pytest.FixtureRequest
 ):
-    assert connection.vendor == "postgresql", "this test copies the test database with pg_dump: set DATABASE_URL"
-    setup = build_setup(world)
-    Consent.objects.filter(person=setup.person).update(recorded_by_partner=world.sending)
-    _, token = api_token_create(user=world.user("sending_referral_staff"), name="load", expires_in_days=1)
-    _copy_test_database(postgres_cluster, "psn_fault")
+    seeded = _seed_cluster(postgres_cluster, "psn_fault", request)
+    token = seeded.token
     url = postgres_cluster.url("psn_fault")
     before = set(_referrals(url))
 
     # The broker and cache stay the test run's own; the referral emails' tasks are only queued.
     server = AppServer(app_env(DATABASE_URL=url, DATABASE_CONN_MAX_AGE="600"), tmp_path / "web.log")
     payload = {
-        "person": setup.person.pk,
-        "receiving_partner": world.receiving.pk,
+        "person": seeded.person,
+        "receiving_partner": seeded.receiving_partner,
         "needs": ["employment", "housing"],
         "priority": "routine",
         "reason": "Filed under load.",
@@ -201,7 +238,7 @@ def test_the_app_rides_out_a_postgres_restart_under_load_and_keeps_every_acknowl
     new = {pk: row for pk, row in stored.items() if pk not in before}
     assert len(new) >= len(acknowledged) >= 5
     for pk, row in new.items():
-        assert row["person"] == setup.person.pk and row["needs"] == 2, (pk, row)
+        assert row["person"] == seeded.person and row["needs"] == 2, (pk, row)
         expected = [">draft"] + (["draft>submitted"] if row["status"] == "submitted" else [])
         assert row["steps"] == expected, (pk, row)
         assert row["status"] in ("draft", "submitted"), (pk, row)
