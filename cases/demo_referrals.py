@@ -12,7 +12,7 @@ the service would record it, with the demo accounts as actors where they act for
 account (``seed_caseworkers``) for each other hand-written partner; the generated partners of the full scale have
 none, so their moves carry only their partner. Seeding writes no audit events, sends no email and
 enqueues nothing: it is history, not activity; the in-app notifications of the last two weeks are written as
-rows for the demo accounts' inbox.
+rows for the demo accounts' inbox, marked emailed (so the sweep of unsent emails leaves them alone).
 
 Deterministic: people come from a fixed random seed and are the same at every scale (the small ones are the
 first of the full ones); the history is a function of the scale, the directory and ``now``. Idempotent: a person
@@ -1007,6 +1007,9 @@ def _notifications(cast: Cast, referral: Referral, spec: ReferralSpec, now) -> l
                     message=lifecycle._message(referral, move.to_status)[:300],
                     created_at=move.at,
                     read_at=None if unread else move.at + datetime.timedelta(hours=3),
+                    # History, not news: marked emailed, so the sweep of unsent emails
+                    # (``notifications.notification_emails_resend_unsent``) does not mail the last days' notices.
+                    emailed_at=move.at,
                 )
             )
     return rows

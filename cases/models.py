@@ -397,7 +397,8 @@ class Notification(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     # When the worker claimed the email for sending (``notifications.notification_email_send``): a second delivery
-    # of the task finds it set and sends nothing. Empty for notices that were never to be emailed (the demo's).
+    # of the task finds it set and sends nothing. Empty while due: the sweep (notification_emails_resend_unsent)
+    # queues the ones a down broker lost. The demo seeds its notices as emailed.
     emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:

@@ -7,7 +7,9 @@ only the reference, the partners, the status and a link to the referral page, wh
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -15,11 +17,15 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from partners.models import Membership, Role
 from psn.tasks import enqueue_on_commit
 
 from .models import Notification, Referral
+
+logger = logging.getLogger(__name__)
 
 # Kinds sent at most once per user and referral (backed by the notification_overdue_once constraint).
 ONCE_KINDS = frozenset({"overdue"})
@@ -74,8 +80,6 @@ def notification_email_send(*, notification_id: int) -> bool:
     after the mail server took the message and before this returns leaves the claim in place: the email is not
     sent twice, at the cost of one lost if the kill comes after the claim and before the send.) Returns whether
     this call sent it."""
-    from django.utils import timezone
-
     claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(emailed_at=timezone.now())
     if not claimed:
         return False
@@ -92,6 +96,49 @@ def notification_email_send(*, notification_id: int) -> bool:
         Notification.objects.filter(pk=notification_id).update(emailed_at=None)
         raise
     return True
+
+
+def notification_emails_resend_unsent(
+    *,
+    now: datetime | None = None,
+    older_than: timedelta = timedelta(minutes=5),
+    within: timedelta = timedelta(days=2),
+    batch: int = 500,
+) -> int:
+    """The sweep (``cases.tasks.resend_unsent_notification_emails``, every 10 minutes): enqueue the email task again
+    for notifications whose email is due and was never sent: its task was never queued (the broker was down at
+    the commit: ``psn.tasks.enqueue_on_commit`` logs and drops it), or was lost, or its retries gave up.
+
+    Due: not emailed (``emailed_at`` empty), created between ``now - within`` and ``now - older_than`` (the task
+    queued at the commit has had time to run; older news is stale and is not sent late), to a recipient
+    ``notification_email_send`` would email (an active user with an address, about a referral). The oldest
+    ``batch`` first; the next run takes the rest. A task queued twice sends once (the ``emailed_at`` claim). A
+    broker still down stops the sweep (logged once): the next run tries again. Returns how many were enqueued."""
+    from .tasks import send_notification_email
+
+    now = now or timezone.now()
+    due = (
+        Notification.objects.filter(
+            emailed_at__isnull=True,
+            created_at__gte=now - within,
+            created_at__lte=now - older_than,
+            referral__isnull=False,
+            user__is_active=True,
+        )
+        .exclude(user__email="")
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:batch]
+    )
+    ids = list(due)
+    sent = 0
+    for notification_id in ids:
+        try:
+            send_notification_email.delay(notification_id)
+        except (BrokerUnavailable, OSError):
+            logger.exception("broker unavailable: %d unsent notification emails not queued", len(ids) - sent)
+            break
+        sent += 1
+    return sent
 
 
 def notify(*, referral: Referral, kind: str, recipients: Iterable, message: str) -> list[Notification]:
@@ -132,8 +179,6 @@ def notifications_mark_read(*, actor, referral: Referral | None = None) -> int:
     """Mark the actor's unread notifications read: those of one referral (opening its page) or all of them (the
     inbox's button). One conditional UPDATE, none when the navigation already counted nothing unread; returns how
     many changed (a second run changes none)."""
-    from django.utils import timezone
-
     if actor.task_force is None or actor.unread_notifications == 0:  # None: not counted, so look
         return 0
     unread = Notification.objects.filter(task_force=actor.task_force, user=actor.user, read_at__isnull=True)

@@ -14,6 +14,13 @@ def send_notification_email(notification_id: int) -> bool:
 
 
 @shared_task
+def resend_unsent_notification_emails() -> int:
+    """Every 10 minutes: queue again the notification emails that were due and never sent (the broker was down when
+    their referral changed): ``notifications.notification_emails_resend_unsent``."""
+    return notifications.notification_emails_resend_unsent()
+
+
+@shared_task
 def mark_overdue_referrals() -> int:
     return lifecycle.referrals_mark_overdue()
 

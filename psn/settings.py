@@ -165,6 +165,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.tasks.mark_overdue_referrals",
         "schedule": timedelta(minutes=15),
     },
+    # Notification emails whose task never reached the broker (it was down at the commit): queued again
+    # (cases/notifications.py, notification_emails_resend_unsent).
+    "resend-unsent-notification-emails": {
+        "task": "cases.tasks.resend_unsent_notification_emails",
+        "schedule": timedelta(minutes=10),
+    },
     "delete-orphan-storage-files": {
         "task": "cases.tasks.storage_orphans_delete",
         "schedule": timedelta(hours=24),
