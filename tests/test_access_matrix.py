@@ -398,7 +398,8 @@ def _declared_methods(callback) -> set[str] | None:
     """The methods the view's code declares, or None for a function view (which only a request can tell)."""
     actions = getattr(callback, "actions", None)  # a DRF viewset bound to this route
     if actions:
-        return {method.upper() for method in actions}
+        # DRF adds "head" to this map at the first GET it serves: HEAD (like OPTIONS) is not a matrix method.
+        return {method.upper() for method in actions} & set(METHODS)
     view_class = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
     if view_class is not None:
         return {method for method in METHODS if hasattr(view_class, method.lower())}
