@@ -87,6 +87,7 @@ def person_detail(request, pk: int):
         "can_edit": access.can_enter_people(actor),
         "can_record_consent": access.can_record_consent(actor),
         "can_merge": access.can_merge_people(actor),
+        "can_export_record": access.can_export_person_record(actor),
         "can_file": access.can_file_referrals(actor),
         "referral_create_url": referral_create_url(person.pk),
     }

@@ -422,6 +422,13 @@ def can_record_consent(actor: Actor) -> bool:
     return can_enter_people(actor)
 
 
+def can_export_person_record(actor: Actor) -> bool:
+    """A person's whole record for a records request (cases/person_record.py): the coordinators of the task force,
+    for any person of it, even one no referral shows them (answering records requests is the records officer's
+    job, and every export is audited)."""
+    return can_act(actor) and actor.is_coordinator
+
+
 # The session key under which the people page keeps the people a user picked among duplicate candidates.
 PICKED_PEOPLE_SESSION_KEY = "psn_picked_people"
 PICKED_PEOPLE_KEPT = 20
@@ -881,3 +888,27 @@ def crime_uploads_visible_to(actor: Actor):
     if actor.is_coordinator:
         return uploads
     return uploads.filter(partner__in=crime_upload_partners_for(actor))
+
+
+# --- Data governance (governance/): retention schedule, purge runs, dry run, legal holds ---------------------------
+
+
+def can_manage_retention(actor: Actor) -> bool:
+    """Coordinators set the retention schedule, read the dry run and the purge runs, and place and release holds."""
+    return can_act(actor) and actor.is_coordinator
+
+
+def legal_holds_visible_to(actor: Actor):
+    from governance.models import LegalHold
+
+    if not can_manage_retention(actor):
+        return LegalHold.objects.none()
+    return LegalHold.objects.filter(task_force=actor.task_force)
+
+
+def purge_runs_visible_to(actor: Actor):
+    from governance.models import PurgeRun
+
+    if not can_manage_retention(actor):
+        return PurgeRun.objects.none()
+    return PurgeRun.objects.filter(task_force=actor.task_force)

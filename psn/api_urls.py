@@ -8,7 +8,9 @@ from accounts.api import ApiTokenViewSet, LockoutViewSet, MeViewSet
 from cases.api import AttachmentViewSet, NoteViewSet, ReferralViewSet
 from cases.fhir_api import ReferralFhirView
 from cases.people_api import ConsentViewSet, PersonViewSet
+from cases.person_record_api import PersonRecordView
 from cases.reason_api import ReasonCodeViewSet
+from governance.api import LegalHoldViewSet, PurgeRunViewSet, RetentionDryRunView, RetentionScheduleView
 from meetings.api import ActionItemViewSet, CalendarFeedView, MeetingViewSet, ReminderSettingsView
 from partners.api import (
     LanguageViewSet,
@@ -21,6 +23,7 @@ from partners.api import (
 from partners.hsds.api import DirectoryExportView, DirectoryImportViewSet
 from partners.member_api import InvitationViewSet
 from reports.api import CrimeCountViewSet, ReportViewSet
+from research.api import ResearchExtractViewSet, ResearchGrantViewSet
 
 from .api import not_found
 from .audit_api import AuditEventViewSet
@@ -51,14 +54,21 @@ router.register("meetings", MeetingViewSet, basename="meeting")
 router.register("action-items", ActionItemViewSet, basename="action-item")
 router.register("reports", ReportViewSet, basename="report")
 router.register("crime-counts", CrimeCountViewSet, basename="crime-count")
+router.register("governance/purge-runs", PurgeRunViewSet, basename="purge-run")
+router.register("governance/holds", LegalHoldViewSet, basename="legal-hold")
+router.register("research/grants", ResearchGrantViewSet, basename="research-grant")
+router.register("research/extracts", ResearchExtractViewSet, basename="research-extract")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("hsds/export/", DirectoryExportView.as_view(), name="hsds-export"),
     path("referrals/<int:pk>/fhir/", ReferralFhirView.as_view(), name="referral-fhir"),
+    path("people/<int:pk>/record/", PersonRecordView.as_view(), name="person-record"),
     path("reminder-settings/", ReminderSettingsView.as_view(), name="reminder-settings"),
     path("me/calendar-feed/", CalendarFeedView.as_view(), name="calendar-feed"),
+    path("governance/retention/", RetentionScheduleView.as_view(), name="retention-schedule"),
+    path("governance/retention/dry-run/", RetentionDryRunView.as_view(), name="retention-dry-run"),
     path("", include(router.urls)),
     # Last: anything else under /api/v1/ is a JSON 404 (and a missing trailing slash is named, not redirected).
     re_path(r"^(?P<rest>.*)$", not_found, name="api-not-found"),

@@ -28,6 +28,32 @@ class AppendOnlyQuerySet(models.QuerySet):
     def delete(self):
         raise PermissionError("Audit events are append-only.")
 
+    def purge_expired(self, *, before) -> int:
+        """The retention purge's one way to delete (``governance.services``, nothing else calls it): the events of
+        this queryset older than ``before``, never younger than a year (CJIS AU-11; the PostgreSQL trigger refuses
+        them too), inside a transaction that tells the trigger the purge is deliberate. Returns the rows deleted."""
+        import datetime
+
+        from django.db import connections, transaction
+
+        if before > timezone.now() - datetime.timedelta(days=AUDIT_MIN_RETENTION_DAYS):
+            raise PermissionError("Audit events are kept at least a year.")
+        with transaction.atomic(using=self.db):
+            connection = connections[self.db]
+            postgresql = connection.vendor == "postgresql"
+            if postgresql:
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL psn.audit_purge = 'on'")
+            deleted = self.filter(at__lt=before)._raw_delete(self.db)
+            if postgresql:  # within an outer transaction, SET LOCAL would outlive this block: switch it off now
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL psn.audit_purge = 'off'")
+            return deleted
+
+
+# CJIS Security Policy 5.9.5, AU-11: the shortest time an audit event is kept.
+AUDIT_MIN_RETENTION_DAYS = 365
+
 
 class AuditEvent(models.Model):
     at = models.DateTimeField(default=timezone.now, editable=False, db_index=False)

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "cases",
     "meetings",
     "reports",
+    "research",
+    "governance",
 ]
 
 MIDDLEWARE = [
@@ -153,6 +155,11 @@ CELERY_IMPORTS = ["partners.hsds.tasks"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    # Retention (governance/services.py, retention_purge_all): each task force's expired records, in batches.
+    "purge-expired-records": {
+        "task": "governance.tasks.purge_expired_records",
+        "schedule": timedelta(hours=24),
+    },
     "disable-dormant-accounts": {
         "task": "accounts.tasks.disable_dormant_accounts",
         "schedule": timedelta(hours=24),

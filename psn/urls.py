@@ -23,6 +23,8 @@ urlpatterns = [
     path("meetings/", include("meetings.urls")),
     path("reports/crime-counts/", include("reports.crime_urls")),
     path("reports/", include("reports.urls")),
+    path("governance/", include("governance.urls")),
+    path("research/", include("research.urls")),
     path("", include("partners.member_urls")),
     path("", include("accounts.urls")),
     path("", include("meetings.feed_urls")),

@@ -354,7 +354,7 @@ def test_objects_of_another_task_force_are_404_in_the_table():
     assert wrong == []
 
 
-OUR_APPS = ("psn.", "accounts.", "partners.", "cases.", "meetings.", "reports.")
+OUR_APPS = ("psn.", "accounts.", "partners.", "cases.", "meetings.", "reports.", "research.", "governance.")
 
 
 def _url_names_of_our_apps(patterns, namespace: str = "") -> set[str]:

@@ -76,11 +76,14 @@ SHOWN: dict[str, Shown] = {
     "attachment-download":          Shown(STAFF, "cases.attachment", "attachment", target="attachment"),
     "person-list":                  Shown(STAFF, "cases.person", LIST, listed="person"),
     "person-detail":                Shown(STAFF, "cases.person", "person", target="person"),
+    "person-record":                Shown("coordinator", "cases.person", "person", target="person", action="exported"),
     # --- forms that show the record they act on (GET)
     "cases:referral_create":        Shown("sending_referral_staff", "cases.person", "person",
                                           query=lambda objects: {"person": objects["person"].pk}),
     "people:person_edit":           Shown(STAFF, "cases.person", "person", target="person"),
     "people:person_merge":          Shown("coordinator", "cases.person", "person", target="person"),
+    # the record page's GET names the person; its POST is the export (tests/people/test_person_record.py)
+    "people:person_record":         Shown("coordinator", "cases.person", "person", target="person"),
     "people:consent_create":        Shown(STAFF, "cases.person", "person", target="person"),
     "people:consent_revoke":        Shown(STAFF, "cases.consent", "consent", target="consent"),
     "person-consents":              Shown(STAFF, "cases.person", "person", target="person"),
