@@ -204,6 +204,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.recover_stale_reports",
         "schedule": timedelta(minutes=5),
     },
+    # Research extract builds whose worker was lost: the same (research/services.py).
+    "recover-stale-extracts": {
+        "task": "research.tasks.recover_stale_extracts",
+        "schedule": timedelta(minutes=5),
+    },
 }
 # Report builds (reports/services.py): a build running longer than this lost its worker and is taken over.
 PSN_REPORT_STALE_SECONDS = env.int("PSN_REPORT_STALE_SECONDS", default=30 * 60)

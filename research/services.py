@@ -8,6 +8,7 @@ worker), so a task delivered twice builds once and stores one file.
 from __future__ import annotations
 
 import datetime
+import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ MAX_ATTEMPTS = 3
 STALE_AFTER = datetime.timedelta(minutes=30)
 KEY_BYTES = 32
 EARLIEST = datetime.date(2000, 1, 1)
+
+logger = logging.getLogger(__name__)
 DENIED = "Only coordinators manage research grants and request extracts."
 
 
@@ -158,6 +161,35 @@ def _claim(extract_id: int, now: datetime.datetime) -> bool:
             attempts=F("attempts") + 1,
         )
     )
+
+
+def extracts_recover_stale(*, now: datetime.datetime | None = None) -> dict[str, list[int]]:
+    """The beat task: builds whose worker was lost (killed, out of memory, its message gone with the broker) are
+    running, or still queued, past the stale window. Queue each again while it has attempts left (its claim takes it
+    over; a second delivery finds it claimed and does nothing); mark the others failed with the reason, which the
+    coordinator sees on the extract's page. Returns the ids queued and failed."""
+    now = now or timezone.now()
+    cutoff = now - STALE_AFTER
+    stale = ResearchExtract.objects.filter(
+        Q(status=ExtractStatus.RUNNING, started_at__lt=cutoff) | Q(status=ExtractStatus.QUEUED, created_at__lt=cutoff)
+    )
+    failed = list(stale.filter(attempts__gte=MAX_ATTEMPTS).values_list("pk", flat=True))
+    if failed:
+        stale.filter(pk__in=failed, attempts__gte=MAX_ATTEMPTS).update(
+            status=ExtractStatus.FAILED,
+            error=_("The build stopped before it finished (%(attempts)d attempts): the worker was lost.")
+            % {"attempts": MAX_ATTEMPTS},
+            finished_at=now,
+        )
+        logger.warning("research extracts given up after %d lost builds: %s", MAX_ATTEMPTS, failed)
+    queued = list(stale.filter(attempts__lt=MAX_ATTEMPTS).values_list("pk", flat=True))
+    if queued:
+        from .tasks import build_extract
+
+        logger.warning("research extract builds taken over after their worker was lost: %s", queued)
+        for extract_id in queued:
+            enqueue_on_commit(build_extract, extract_id)
+    return {"queued": queued, "failed": failed}
 
 
 def _progress(extract_id: int) -> Callable[[int, str], None]:

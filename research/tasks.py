@@ -7,3 +7,9 @@ from . import services
 def build_extract(extract_id: int) -> bool:
     """Build one extract; a second delivery finds it claimed or finished and does nothing."""
     return services.extract_build(extract_id=extract_id) is not None
+
+
+@shared_task
+def recover_stale_extracts() -> dict[str, list[int]]:
+    """The beat's sweep for builds whose worker was lost (research/services.py)."""
+    return services.extracts_recover_stale()

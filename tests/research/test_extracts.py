@@ -318,3 +318,32 @@ def test_the_task_run_twice_builds_one_file(world, media, django_capture_on_comm
     stored = list((media / "research" / str(world.tf.pk)).iterdir())
     assert [path.name for path in stored] == [made.file.name.rsplit("/", 1)[1]]
     assert ResearchExtract.objects.count() == 1
+
+
+def test_lost_builds_are_queued_again_or_failed_with_the_reason(world, media, django_capture_on_commit_callbacks):
+    from research import services
+
+    partner = research_partner(world)
+    _people(world, [(ADULT, "Westport", "en")] * 5)
+    with django_capture_on_commit_callbacks(execute=False):
+        made = [services.extract_request(actor=actor(world), grant=grant(world, partner)) for _ in range(4)]
+    lost, exhausted, fresh, waiting = (m.pk for m in made)
+    now = timezone.now()
+    old = now - services.STALE_AFTER - datetime.timedelta(minutes=1)
+    ResearchExtract.objects.filter(pk=lost).update(status=ExtractStatus.RUNNING, started_at=old, attempts=1)
+    ResearchExtract.objects.filter(pk=exhausted).update(
+        status=ExtractStatus.RUNNING, started_at=old, attempts=services.MAX_ATTEMPTS
+    )
+    ResearchExtract.objects.filter(pk=fresh).update(status=ExtractStatus.RUNNING, started_at=now, attempts=1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = services.extracts_recover_stale(now=now)
+
+    assert result == {"queued": [lost], "failed": [exhausted]}  # ``waiting`` was queued a moment ago: left alone
+    gave_up = ResearchExtract.objects.get(pk=exhausted)
+    assert gave_up.status == ExtractStatus.FAILED and "worker was lost" in gave_up.error
+    taken_over = ResearchExtract.objects.get(pk=lost)
+    assert taken_over.status == ExtractStatus.DONE and taken_over.attempts == 2 and taken_over.file
+    assert ResearchExtract.objects.get(pk=fresh).status == ExtractStatus.RUNNING
+    assert ResearchExtract.objects.get(pk=waiting).status == ExtractStatus.QUEUED
+    assert services.extracts_recover_stale(now=now) == {"queued": [], "failed": []}
