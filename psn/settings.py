@@ -464,6 +464,7 @@ SPECTACULAR_SETTINGS = {
         "MeetingKindEnum": "meetings.models.MeetingKind",
         "MeetingStatusEnum": "meetings.models.MeetingStatus",
         "ActionItemStatusEnum": "meetings.models.ActionItemStatus",
+        "LegalHoldKindEnum": "governance.models.HoldKind",
     },
 }
 
