@@ -37,26 +37,31 @@ def _database_url() -> str:
     return f"postgres://{db.get('USER') or 'postgres'}@{host}:{port}/{db['NAME']}"
 
 
+def worker_command(name: str, loglevel: str = "warning") -> list[str]:
+    """A real Celery worker of this app, one task at a time in its own process (the worker tests all start it so)."""
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "psn",
+        "worker",
+        "--pool",
+        "solo",
+        "-n",
+        f"{name}@%h",
+        "-l",
+        loglevel,
+        "--without-heartbeat",
+        "--without-gossip",
+        "--without-mingle",
+    ]
+
+
 def _start_worker(*, name: str = "worker", loglevel: str = "warning") -> subprocess.Popen:
     env = dict(os.environ, DATABASE_URL=_database_url(), CELERY_TASK_ALWAYS_EAGER="false")
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "psn",
-            "worker",
-            "--pool",
-            "solo",
-            "-n",
-            f"{name}@%h",
-            "-l",
-            loglevel,
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-        ],
+        worker_command(name, loglevel),
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_celery_worker import worker_command
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
@@ -265,23 +267,7 @@ class Worker:
         self.log = log
         self._log_file = log.open("wb")
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "psn",
-                "worker",
-                "--pool",
-                "solo",
-                "-n",
-                f"{name}@%h",
-                "-l",
-                "info",
-                "--without-heartbeat",
-                "--without-gossip",
-                "--without-mingle",
-            ],
+            worker_command(name, "info"),
             cwd=ROOT,
             env=env,
             stdout=self._log_file,

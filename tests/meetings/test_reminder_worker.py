@@ -10,7 +10,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -19,7 +18,7 @@ import pytest
 
 from meetings.models import Reminder
 from psn.celery import app as celery_app
-from tests.test_celery_worker import _database_url, _queue_is_drained, _stop_worker, _wait_for
+from tests.test_celery_worker import _database_url, _queue_is_drained, _stop_worker, _wait_for, worker_command
 
 from .support import many_due_reminders
 
@@ -37,23 +36,7 @@ def _start_worker(name: str, mail_dir: Path, **settings_env: str) -> subprocess.
         **settings_env,
     )
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "psn",
-            "worker",
-            "--pool",
-            "solo",
-            "-n",
-            f"{name}@%h",
-            "-l",
-            "info",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-        ],
+        worker_command(name, "info"),
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
