@@ -29,7 +29,7 @@ PATTERNS = {
     "Stripe key": re.compile(r"\b[rs]k_live_[0-9A-Za-z]{20,}"),
     # A quoted literal; a shell expansion ("$$(cat var/secret_key)", "${SECRET_KEY:-...}") reads it from elsewhere.
     "SECRET_KEY literal": re.compile(r"""\bSECRET_KEY\s*[:=]\s*[rbu]?["'](?!\$)[^"']{8,}["']"""),
-    # scheme://user:password@host, where the password is not a ${VARIABLE} or <placeholder>.
+    # scheme://user:password@host, where the password is not a ${VARIABLE} or an <ANGLE_BRACKETED_NAME>.
     "password in URL": re.compile(r"\b[a-z][a-z0-9+.-]*://[^/\s:@'\"]+:(?![$<{*])([^/\s@'\"]{3,})@"),
 }
 # A long, random-looking value given to a name that says it is secret (either "name = value" or "name: value").
@@ -37,8 +37,8 @@ ASSIGNED = re.compile(
     r"""(?ix)\b[\w-]*(?:secret|token|passw(?:or)?d|api_?key|private_?key|access_?key|auth_?key)[\w-]*
     ["']?\s*(?::=|=|:)\s*[rbu]?["']?([A-Za-z0-9+/=_\-.~]{20,})"""
 )
-# Documentation placeholders (README, .env.example: smtp+tls://user:password@...), not passwords.
-PLACEHOLDER_PASSWORDS = {"password", "pass", "passwd", "pwd", "changeme", "xxx", "..."}
+# Example values in the documentation (README, .env.example: smtp+tls://user:password@...), not passwords.
+EXAMPLE_PASSWORDS = {"password", "pass", "passwd", "pwd", "changeme", "xxx", "..."}
 MIN_ENTROPY = 3.5  # bits per character: secrets.token_urlsafe gives ~5.5, English-like identifiers stay below
 
 # (path, the matched text) deliberately in the repository; the reason is on each line.
@@ -95,7 +95,7 @@ def scan_text(path: str, text: str) -> list[Finding]:
             match = pattern.search(line)
             if not match or (kind == "SECRET_KEY literal" and in_tests and "test" in line.lower()):
                 continue
-            if kind == "password in URL" and match.group(1).lower() in PLACEHOLDER_PASSWORDS:
+            if kind == "password in URL" and match.group(1).lower() in EXAMPLE_PASSWORDS:
                 continue
             findings.append(Finding(path, number, kind, match.group(0)))
         for match in ASSIGNED.finditer(line):
@@ -180,7 +180,7 @@ def test_the_scanner_reports_a_planted_secret(tmp_path, kind):
     assert all(f.line == 2 or kind == "private key" for f in findings)
 
 
-def test_the_scanner_leaves_code_and_placeholders_alone():
+def test_the_scanner_leaves_code_and_documented_example_values_alone():
     text = "\n".join(
         [
             'SECRET_KEY = env.str("SECRET_KEY")',
