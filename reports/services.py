@@ -21,14 +21,14 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q
+from django.db.models import Max
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from partners.models import TaskForce
-from psn import access, audit
+from psn import access, audit, jobs
 from psn.tasks import enqueue_on_commit
 
 from . import metrics, suppression, tidy
@@ -36,7 +36,7 @@ from .models import ReportSnapshot, ReportStatus
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 3
+MAX_ATTEMPTS = jobs.MAX_ATTEMPTS
 # The monthly run: on the 1st of each month from this local hour, last month's report.
 SCHEDULED_HOUR = 6
 
@@ -128,25 +128,11 @@ def reports_schedule_monthly(*, now: datetime.datetime | None = None) -> list[Re
     return made
 
 
-def _claim(snapshot_id: int, now: datetime.datetime) -> bool:
-    claimable = Q(status=ReportStatus.QUEUED) | Q(status=ReportStatus.RUNNING, started_at__lt=now - _stale_after())
-    return bool(
-        ReportSnapshot.objects.filter(claimable, pk=snapshot_id, attempts__lt=MAX_ATTEMPTS).update(
-            status=ReportStatus.RUNNING,
-            started_at=now,
-            progress=1,
-            progress_label="starting",
-            error="",
-            attempts=F("attempts") + 1,
-        )
-    )
-
-
 def _progress(snapshot_id: int, echo: Callable[[int, str], None] | None) -> Callable[[int, str], None]:
+    record = jobs.job_progress(ReportSnapshot, snapshot_id)
+
     def tell(percent: int, label: str) -> None:
-        ReportSnapshot.objects.filter(pk=snapshot_id, status=ReportStatus.RUNNING).update(
-            progress=max(1, min(percent, 99)), progress_label=label[:100]
-        )
+        record(percent, label)
         if echo is not None:
             echo(percent, label)
         if settings.PSN_REPORT_STEP_DELAY_MS:  # tests only: a build slow enough to kill its worker mid-way
@@ -162,7 +148,7 @@ def report_build(
     given: ``{"pdf": callable(snapshot, numbers) -> bytes}``). Returns the snapshot, or None when another run has it
     or it is done. A failure marks it failed with the reason (and re-raises for the worker's log)."""
     now = timezone.now()
-    if not _claim(snapshot_id, now):
+    if not jobs.job_claim(ReportSnapshot, snapshot_id, now=now, stale_after=_stale_after()):
         return None
     snapshot = ReportSnapshot.objects.select_related("task_force").get(pk=snapshot_id)
     tell = _progress(snapshot_id, echo)
@@ -174,9 +160,7 @@ def report_build(
         files = _files(snapshot, numbers, shared, renderers or {})
         tell(99, "saving")
     except Exception as exc:  # any failure of a build is recorded on the snapshot (the page shows it), then re-raised
-        ReportSnapshot.objects.filter(pk=snapshot_id, status=ReportStatus.RUNNING).update(
-            status=ReportStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:500], finished_at=timezone.now()
-        )
+        jobs.job_fail(ReportSnapshot, snapshot_id, exc)
         raise
     with transaction.atomic():
         locked = ReportSnapshot.objects.select_for_update().get(pk=snapshot_id)
@@ -194,36 +178,11 @@ def report_build(
 
 
 def reports_recover_stale(*, now: datetime.datetime | None = None) -> dict[str, list[int]]:
-    """The beat task: builds whose worker was lost (killed, out of memory, its message gone with the broker) are
-    running, or still queued, past the stale window. Queue each again while it has attempts left (its claim takes it
-    over; a second delivery finds it claimed and does nothing); mark the others failed with the reason, which the
-    coordinator sees on the report's page with a Retry button. Returns the ids queued and failed."""
-    now = now or timezone.now()
-    cutoff = now - _stale_after()
-    stale = ReportSnapshot.objects.filter(
-        Q(status=ReportStatus.RUNNING, started_at__lt=cutoff) | Q(status=ReportStatus.QUEUED, created_at__lt=cutoff)
-    )
-    failed = list(stale.filter(attempts__gte=MAX_ATTEMPTS).values_list("pk", flat=True))
-    if failed:
-        ReportSnapshot.objects.filter(
-            Q(status=ReportStatus.RUNNING, started_at__lt=cutoff) | Q(status=ReportStatus.QUEUED),
-            pk__in=failed,
-            attempts__gte=MAX_ATTEMPTS,
-        ).update(
-            status=ReportStatus.FAILED,
-            error=_("The build stopped before it finished (%(attempts)d attempts): the worker was lost.")
-            % {"attempts": MAX_ATTEMPTS},
-            finished_at=now,
-        )
-        logger.warning("reports given up after %d lost builds: %s", MAX_ATTEMPTS, failed)
-    queued = list(stale.filter(attempts__lt=MAX_ATTEMPTS).values_list("pk", flat=True))
-    if queued:
-        from .tasks import build_report
+    """The beat task: builds whose worker was lost are queued again or, their attempts used up, marked failed with
+    the reason, which the coordinator sees on the report's page with a Retry button (``psn.jobs``)."""
+    from .tasks import build_report
 
-        logger.warning("report builds taken over after their worker was lost: %s", queued)
-        for snapshot_id in queued:
-            enqueue_on_commit(build_report, snapshot_id)
-    return {"queued": queued, "failed": failed}
+    return jobs.jobs_recover_stale(ReportSnapshot, task=build_report, stale_after=_stale_after(), now=now)
 
 
 def _files(snapshot: ReportSnapshot, numbers: dict, shared: dict, renderers: dict) -> dict[str, tuple[str, bytes]]:

@@ -10,25 +10,23 @@ from __future__ import annotations
 import datetime
 import logging
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from partners.models import Partner, PartnerKind
-from psn import access, audit
+from psn import access, audit, jobs
 from psn.tasks import enqueue_on_commit
 
 from . import extract as extract_builder
 from .access import can_download_extract, can_manage_research, today_of
 from .models import QUASI_IDENTIFIERS, ExtractStatus, ResearchExtract, ResearchGrant
 
-MAX_ATTEMPTS = 3
+MAX_ATTEMPTS = jobs.MAX_ATTEMPTS
 STALE_AFTER = datetime.timedelta(minutes=30)
 KEY_BYTES = 32
 EARLIEST = datetime.date(2000, 1, 1)
@@ -149,71 +147,25 @@ def extract_request(
     return extract
 
 
-def _claim(extract_id: int, now: datetime.datetime) -> bool:
-    claimable = Q(status=ExtractStatus.QUEUED) | Q(status=ExtractStatus.RUNNING, started_at__lt=now - STALE_AFTER)
-    return bool(
-        ResearchExtract.objects.filter(claimable, pk=extract_id, attempts__lt=MAX_ATTEMPTS).update(
-            status=ExtractStatus.RUNNING,
-            started_at=now,
-            progress=1,
-            progress_label="starting",
-            error="",
-            attempts=F("attempts") + 1,
-        )
-    )
-
-
 def extracts_recover_stale(*, now: datetime.datetime | None = None) -> dict[str, list[int]]:
-    """The beat task: builds whose worker was lost (killed, out of memory, its message gone with the broker) are
-    running, or still queued, past the stale window. Queue each again while it has attempts left (its claim takes it
-    over; a second delivery finds it claimed and does nothing); mark the others failed with the reason, which the
-    coordinator sees on the extract's page. Returns the ids queued and failed."""
-    now = now or timezone.now()
-    cutoff = now - STALE_AFTER
-    stale = ResearchExtract.objects.filter(
-        Q(status=ExtractStatus.RUNNING, started_at__lt=cutoff) | Q(status=ExtractStatus.QUEUED, created_at__lt=cutoff)
-    )
-    failed = list(stale.filter(attempts__gte=MAX_ATTEMPTS).values_list("pk", flat=True))
-    if failed:
-        stale.filter(pk__in=failed, attempts__gte=MAX_ATTEMPTS).update(
-            status=ExtractStatus.FAILED,
-            error=_("The build stopped before it finished (%(attempts)d attempts): the worker was lost.")
-            % {"attempts": MAX_ATTEMPTS},
-            finished_at=now,
-        )
-        logger.warning("research extracts given up after %d lost builds: %s", MAX_ATTEMPTS, failed)
-    queued = list(stale.filter(attempts__lt=MAX_ATTEMPTS).values_list("pk", flat=True))
-    if queued:
-        from .tasks import build_extract
+    """The beat task: builds whose worker was lost are queued again or, their attempts used up, marked failed with
+    the reason, which the coordinator sees on the extract's page (``psn.jobs.jobs_recover_stale``)."""
+    from .tasks import build_extract
 
-        logger.warning("research extract builds taken over after their worker was lost: %s", queued)
-        for extract_id in queued:
-            enqueue_on_commit(build_extract, extract_id)
-    return {"queued": queued, "failed": failed}
-
-
-def _progress(extract_id: int) -> Callable[[int, str], None]:
-    def tell(percent: int, label: str) -> None:
-        ResearchExtract.objects.filter(pk=extract_id, status=ExtractStatus.RUNNING).update(
-            progress=max(1, min(percent, 99)), progress_label=label[:100]
-        )
-
-    return tell
+    return jobs.jobs_recover_stale(ResearchExtract, task=build_extract, stale_after=STALE_AFTER, now=now)
 
 
 def extract_build(*, extract_id: int) -> ResearchExtract | None:
     """Build a queued extract: done with its zip, or refused (k below the threshold without suppression). Returns
     it, or None when another run has it or it is finished. A failure marks it failed (and re-raises for the log)."""
-    if not _claim(extract_id, timezone.now()):
+    if not jobs.job_claim(ResearchExtract, extract_id, now=timezone.now(), stale_after=STALE_AFTER):
         return None
     extract = ResearchExtract.objects.select_related("grant", "task_force").get(pk=extract_id)
     secret = bytes(extract.grant.secret if extract.stable_key else extract.secret)
     try:
-        built = extract_builder.build(extract, secret, _progress(extract_id))
+        built = extract_builder.build(extract, secret, jobs.job_progress(ResearchExtract, extract_id))
     except Exception as exc:  # recorded on the extract (the page shows it), then re-raised for the worker's log
-        ResearchExtract.objects.filter(pk=extract_id, status=ExtractStatus.RUNNING).update(
-            status=ExtractStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:500], finished_at=timezone.now()
-        )
+        jobs.job_fail(ResearchExtract, extract_id, exc)
         raise
     with transaction.atomic():
         locked = ResearchExtract.objects.select_for_update().get(pk=extract_id)
