@@ -8,7 +8,9 @@ For one task force at one instant (``Rules``):
 - a person goes when no referral of theirs is left after this purge and their last referral closed (or, never
   referred, their record was made) more than ``person_days`` ago; with them go their consents and the records
   merged into theirs;
-- the task force's audit events go after ``audit_days``, and never before 365 days (CJIS AU-11);
+- the task force's audit events go after ``audit_days``, and never before 365 days (CJIS AU-11); events of no task
+  force (sign-ins, lockouts, the site admin's work) follow ``PSN_SITE_AUDIT_RETENTION_DAYS`` instead
+  (``services.site_audit_purge``);
 - nothing on an active legal hold goes: a held person keeps every referral and consent of theirs, a held referral
   keeps its person (and so the person's consents).
 """

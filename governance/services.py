@@ -13,6 +13,7 @@ import datetime
 import logging
 from collections import Counter
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 from cases.models import Attachment, Consent, Note, Notification, Person, Referral, Transition
 from partners.models import TaskForce
 from psn import access, audit
-from psn.models import AuditEvent
+from psn.models import AUDIT_MIN_RETENTION_DAYS, AuditEvent
 
 from .models import (
     AUDIT_MIN_DAYS,
@@ -335,11 +336,36 @@ def retention_purge(
     return run
 
 
-def retention_purge_all(*, now: datetime.datetime | None = None) -> list[PurgeRun]:
-    """The daily task: every active task force in turn."""
+def site_audit_cutoff(now: datetime.datetime) -> datetime.datetime:
+    days = max(settings.PSN_SITE_AUDIT_RETENTION_DAYS, AUDIT_MIN_RETENTION_DAYS)
+    return now - datetime.timedelta(days=days)
+
+
+def site_audit_purge(*, now: datetime.datetime | None = None, batch_size: int = PURGE_BATCH) -> int:
+    """The audit events of no task force (sign-ins, failed logins, lockouts, the site admin's work) older than
+    ``PSN_SITE_AUDIT_RETENTION_DAYS`` (never younger than a year), in batches; one audit event with the count when
+    any went. Two workers at once delete each row once between them; run again, it finds nothing."""
+    cutoff = site_audit_cutoff(now or timezone.now())
+    expired = AuditEvent.objects.filter(task_force__isnull=True, at__lt=cutoff)
+    deleted = 0
+    while ids := list(expired.order_by("pk").values_list("pk", flat=True)[:batch_size]):
+        deleted += AuditEvent.objects.filter(pk__in=ids).purge_expired(before=cutoff)
+    if deleted:
+        audit.record(
+            action=audit.AuditAction.DELETED,
+            object_type="psn.auditevent",
+            object_repr="retention purge of site-wide audit events",
+            changes={"counts": {"audit_events": deleted}, "before": cutoff.isoformat()},
+        )
+    return deleted
+
+
+def retention_purge_all(*, now: datetime.datetime | None = None) -> tuple[list[PurgeRun], int]:
+    """The daily task: every active task force in turn, then the audit events of no task force. Returns the runs
+    and the number of those site-wide events removed."""
     runs = []
     for task_force in TaskForce.objects.filter(active=True).order_by("pk"):
         run = retention_purge(task_force=task_force, now=now)
         if run is not None:
             runs.append(run)
-    return runs
+    return runs, site_audit_purge(now=now)

@@ -306,6 +306,9 @@ PSN_SESSION_MAX_AGE = env.int("PSN_SESSION_MAX_AGE_SECONDS", default=12 * 60 * 6
 PSN_DORMANT_DAYS = env.int("PSN_DORMANT_DAYS", default=90)
 # Days an emailed invitation link (partners/members.py) stays valid.
 PSN_INVITATION_DAYS = env.int("PSN_INVITATION_DAYS", default=7)
+# Days the audit events of no task force (sign-ins, failed logins, lockouts, the site admin's work) are kept before
+# the daily purge removes them (governance/services.py, site_audit_purge); never fewer than 365 (CJIS AU-11).
+PSN_SITE_AUDIT_RETENTION_DAYS = env.int("PSN_SITE_AUDIT_RETENTION_DAYS", default=7 * 365)
 
 AXES_FAILURE_LIMIT = PSN_LOCKOUT_FAILURES
 AXES_COOLOFF_TIME = None  # locked until a partner admin, coordinator or site admin releases it

@@ -239,3 +239,38 @@ def _report_body(response) -> str:
     """The page's report (from its heading to the end of main): the navigation's counts may differ."""
     html = response.content.decode()
     return html[html.index("<main") : html.index("</main>")]
+
+
+def _site_event(days_ago: float) -> AuditEvent:
+    return AuditEvent.objects.create(action="logged_in", object_type="accounts.user", at=ago(days_ago))
+
+
+def test_audit_events_of_no_task_force_go_after_the_site_setting_and_never_before_a_year(world, settings):
+    settings.PSN_SITE_AUDIT_RETENTION_DAYS = 500
+    old, young = _site_event(501), _site_event(499)
+    of_a_task_force = audit_event(world.tf, days_ago=900)  # its own schedule (default: years) decides, not this
+    assert services.site_audit_purge() == 1
+    assert not _exists(AuditEvent, old)
+    assert _exists(AuditEvent, young) and _exists(AuditEvent, of_a_task_force)
+    (event,) = AuditEvent.objects.filter(object_repr="retention purge of site-wide audit events")
+    assert event.task_force_id is None and event.action == "deleted"
+    assert event.changes["counts"] == {"audit_events": 1}
+    assert services.site_audit_purge() == 0  # again: nothing left, and no second event
+    assert AuditEvent.objects.filter(object_repr="retention purge of site-wide audit events").count() == 1
+
+    settings.PSN_SITE_AUDIT_RETENTION_DAYS = 30  # too short: a year still holds
+    within_a_year = _site_event(364)
+    assert services.site_audit_purge() == 1  # ``young``, 499 days old, is past a year
+    assert _exists(AuditEvent, within_a_year) and not _exists(AuditEvent, young)
+
+
+def test_the_daily_task_purges_the_task_forces_then_the_site_wide_events(world, setup, settings):
+    from governance.tasks import purge_expired_records
+
+    settings.PSN_SITE_AUDIT_RETENTION_DAYS = 400
+    audit_event(world.tf, days_ago=401)  # the task force's schedule says 400 days (``set_schedule``)
+    site = [_site_event(402) for _ in range(3)]
+    removed = purge_expired_records()
+    assert removed == 1 + 3
+    assert not AuditEvent.objects.filter(pk__in=[e.pk for e in site]).exists()
+    assert purge_expired_records() == 0
