@@ -30,17 +30,22 @@ ACTORS: dict[str, str | None] = {
     "site_admin": "site_admin",
     "deactivated": "deactivated",
     "nobody": "nobody",
+    "research": "research_member",  # a member of the task force's research partner (made by the matrix, not the world)
 }
 
 
 @dataclass(frozen=True)
 class Redirect:
-    """A 302 to this path (query string ignored)."""
+    """A 302 to this path (query string ignored); with ``under``, to a path below it (a new object's page)."""
 
     to: str
+    under: bool = False
+
+    def matches(self, location: str) -> bool:
+        return location.startswith(self.to) and location != self.to if self.under else location == self.to
 
     def __repr__(self) -> str:
-        return f"302→{self.to}"
+        return f"302→{self.to}" + ("…" if self.under else "")
 
 
 LOGIN = Redirect("/accounts/login/")

@@ -20,44 +20,44 @@ RELABEL = {"label": "Matrix relabel", "position": "3"}
 ROWS: dict = {
     # request:
     #            own partner             other partner                           site    deacti-
-    #    anon    member  staff   admin   member  staff   admin   coord   foreign admin   vated   nobody
+    #    anon    member  staff   admin   member  staff   admin   coord   foreign admin   vated   nobody  research
     GET("cases:referral_export"):
-        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    200,    200,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    200,    200,    LOGIN,  PICK,   403),
     GET("cases:reason_code_list"):
-        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    200,    200,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    200,    200,    LOGIN,  PICK,   403),
     GET("cases:reason_code_create"):
-        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    200,    200,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    200,    200,    LOGIN,  PICK,   403),
     POST("cases:reason_code_create", data=NEW_CODE):
-        (LOGIN,  403,    403,    403,    403,    403,    403,    LIST,   LIST,   LIST,   LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    403,    403,    403,    LIST,   LIST,   LIST,   LOGIN,  PICK,   403),
     GET("cases:reason_code_edit", "coord_code"):
-        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    404,    200,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    404,    200,    LOGIN,  PICK,   403),
     GET("cases:reason_code_edit", "coord_foreign_code"):
-        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    200,    404,    LOGIN,  PICK),
+        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    200,    404,    LOGIN,  PICK,   404),
     POST("cases:reason_code_edit", "coord_code", data=RELABEL):
-        (LOGIN,  403,    403,    403,    403,    403,    403,    LIST,   404,    LIST,   LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    403,    403,    403,    LIST,   404,    LIST,   LOGIN,  PICK,   403),
     POST("cases:reason_code_deactivate", "coord_code"):
-        (LOGIN,  403,    403,    403,    403,    403,    403,    LIST,   404,    LIST,   LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    403,    403,    403,    LIST,   404,    LIST,   LOGIN,  PICK,   403),
     POST("cases:reason_code_deactivate", "coord_foreign_code"):
-        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    LIST,   404,    LOGIN,  PICK),
+        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    LIST,   404,    LOGIN,  PICK,   404),
     POST("cases:reason_code_reactivate", "coord_inactive_code"):
-        (LOGIN,  403,    403,    403,    403,    403,    403,    LIST,   404,    LIST,   LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    403,    403,    403,    LIST,   404,    LIST,   LOGIN,  PICK,   403),
     # API
     GET("reason-code-list"):
-        (401,    200,    200,    200,    200,    200,    200,    200,    200,    200,    401,    403),
+        (401,    200,    200,    200,    200,    200,    200,    200,    200,    200,    401,    403,    200),
     POST("reason-code-list", data=NEW_CODE):
-        (401,    403,    403,    403,    403,    403,    403,    201,    201,    201,    401,    403),
+        (401,    403,    403,    403,    403,    403,    403,    201,    201,    201,    401,    403,    403),
     GET("reason-code-detail", "coord_code"):
-        (401,    200,    200,    200,    200,    200,    200,    200,    404,    200,    401,    403),
+        (401,    200,    200,    200,    200,    200,    200,    200,    404,    200,    401,    403,    200),
     GET("reason-code-detail", "coord_foreign_code"):
-        (401,    404,    404,    404,    404,    404,    404,    404,    200,    404,    401,    403),
+        (401,    404,    404,    404,    404,    404,    404,    404,    200,    404,    401,    403,    404),
     PATCH("reason-code-detail", "coord_code", data=RELABEL):
-        (401,    403,    403,    403,    403,    403,    403,    200,    404,    200,    401,    403),
+        (401,    403,    403,    403,    403,    403,    403,    200,    404,    200,    401,    403,    403),
     PATCH("reason-code-detail", "coord_foreign_code", data=RELABEL):
-        (401,    404,    404,    404,    404,    404,    404,    404,    200,    404,    401,    403),
+        (401,    404,    404,    404,    404,    404,    404,    404,    200,    404,    401,    403,    404),
     POST("reason-code-deactivate", "coord_code"):
-        (401,    403,    403,    403,    403,    403,    403,    200,    404,    200,    401,    403),
+        (401,    403,    403,    403,    403,    403,    403,    200,    404,    200,    401,    403,    403),
     POST("reason-code-reactivate", "coord_inactive_code"):
-        (401,    403,    403,    403,    403,    403,    403,    200,    404,    200,    401,    403),
+        (401,    403,    403,    403,    403,    403,    403,    200,    404,    200,    401,    403,    403),
 }
 # fmt: on
 

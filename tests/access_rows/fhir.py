@@ -18,11 +18,11 @@ from . import GET, Target, pk_of
 ROWS: dict = {
     # request:
     #            own partner             other partner                           site    deacti-
-    #    anon    member  staff   admin   member  staff   admin   coord   foreign admin   vated   nobody
+    #    anon    member  staff   admin   member  staff   admin   coord   foreign admin   vated   nobody  research
     GET("referral-fhir", "fhir_referral"):
-        (401,    200,    200,    200,    200,    200,    200,    200,    404,    200,    401,    403),
+        (401,    200,    200,    200,    200,    200,    200,    200,    404,    200,    401,    403,    404),
     GET("referral-fhir", "fhir_foreign_referral"):
-        (401,    404,    404,    404,    404,    404,    404,    404,    200,    404,    401,    403),
+        (401,    404,    404,    404,    404,    404,    404,    404,    200,    404,    401,    403,    404),
 }
 # fmt: on
 

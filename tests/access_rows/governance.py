@@ -26,44 +26,44 @@ UNKNOWN_HOLD = {"kind": "referral", "record": "R-NONE", "reason": "litigation"}
 ROWS = {
     # request:
     #            own partner             other partner                           site    deacti-
-    #    anon    member  staff   admin   member  staff   admin   coord   foreign admin   vated   nobody
+    #    anon    member  staff   admin   member  staff   admin   coord   foreign admin   vated   nobody  research
     GET("governance:retention"):
-        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    200,    200,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    200,    200,    LOGIN,  PICK,   403),
     POST("governance:retention", data=GOOD_SCHEDULE):
-        (LOGIN,  403,    403,    403,    403,    403,    403,    RETENTION, RETENTION, RETENTION, LOGIN, PICK),
+        (LOGIN,  403,    403,    403,    403,    403,    403,    RETENTION, RETENTION, RETENTION, LOGIN, PICK,   403),
     POST("governance:retention", data=BAD_SCHEDULE):
-        (LOGIN,  403,    403,    403,    403,    403,    403,    400,    400,    400,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    403,    403,    403,    400,    400,    400,    LOGIN,  PICK,   403),
     GET("governance:dry_run"):
-        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    200,    200,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    200,    200,    LOGIN,  PICK,   403),
     GET("governance:hold_list"):
-        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    200,    200,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    200,    200,    LOGIN,  PICK,   403),
     POST("governance:hold_place", data=HOLD):
-        (LOGIN,  403,    403,    403,    403,    403,    403,    HOLDS,  400,    HOLDS,  LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    403,    403,    403,    HOLDS,  400,    HOLDS,  LOGIN,  PICK,   403),
     POST("governance:hold_place", data=UNKNOWN_HOLD):
-        (LOGIN,  403,    403,    403,    403,    403,    403,    400,    400,    400,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    403,    403,    403,    400,    400,    400,    LOGIN,  PICK,   403),
     POST("governance:hold_release", "own_hold"):
-        (LOGIN,  403,    403,    403,    403,    403,    403,    HOLDS,  404,    HOLDS,  LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    403,    403,    403,    HOLDS,  404,    HOLDS,  LOGIN,  PICK,   403),
     POST("governance:hold_release", "other_task_force_hold"):
-        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    HOLDS,  404,    LOGIN,  PICK),
+        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    HOLDS,  404,    LOGIN,  PICK,   404),
     # API
     GET("retention-schedule"):
-        (401,    403,    403,    403,    403,    403,    403,    200,    200,    200,    401,    403),
+        (401,    403,    403,    403,    403,    403,    403,    200,    200,    200,    401,    403,    403),
     PUT("retention-schedule", data=GOOD_SCHEDULE):
-        (401,    403,    403,    403,    403,    403,    403,    200,    200,    200,    401,    403),
+        (401,    403,    403,    403,    403,    403,    403,    200,    200,    200,    401,    403,    403),
     PATCH("retention-schedule", data={"audit_days": 30}):
-        (401,    403,    403,    403,    403,    403,    403,    400,    400,    400,    401,    403),
+        (401,    403,    403,    403,    403,    403,    403,    400,    400,    400,    401,    403,    403),
     GET("retention-dry-run"):
-        (401,    403,    403,    403,    403,    403,    403,    200,    200,    200,    401,    403),
+        (401,    403,    403,    403,    403,    403,    403,    200,    200,    200,    401,    403,    403),
     GET("purge-run-list"):
-        (401,    403,    403,    403,    403,    403,    403,    200,    200,    200,    401,    403),
+        (401,    403,    403,    403,    403,    403,    403,    200,    200,    200,    401,    403,    403),
     GET("legal-hold-list"):
-        (401,    403,    403,    403,    403,    403,    403,    200,    200,    200,    401,    403),
+        (401,    403,    403,    403,    403,    403,    403,    200,    200,    200,    401,    403,    403),
     POST("legal-hold-list", data=HOLD):
-        (401,    403,    403,    403,    403,    403,    403,    201,    400,    201,    401,    403),
+        (401,    403,    403,    403,    403,    403,    403,    201,    400,    201,    401,    403,    403),
     POST("legal-hold-release", "own_hold"):
-        (401,    403,    403,    403,    403,    403,    403,    200,    404,    200,    401,    403),
+        (401,    403,    403,    403,    403,    403,    403,    200,    404,    200,    401,    403,    403),
     POST("legal-hold-release", "other_task_force_hold"):
-        (401,    404,    404,    404,    404,    404,    404,    404,    200,    404,    401,    403),
+        (401,    404,    404,    404,    404,    404,    404,    404,    200,    404,    401,    403,    404),
 }
 # fmt: on
 

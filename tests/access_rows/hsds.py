@@ -15,42 +15,42 @@ from . import GET, LOGIN, PICK, POST, Target, pk_of
 ROWS = {
     # request:
     #            own partner             other partner                           site    deacti-
-    #    anon    member  staff   admin   member  staff   admin   coord   foreign admin   vated   nobody
+    #    anon    member  staff   admin   member  staff   admin   coord   foreign admin   vated   nobody  research
     GET("hsds:index"):
-        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    200,    200,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    200,    200,    LOGIN,  PICK,   403),
     POST("hsds:index", data={"dry_run": "on"}):
-        (LOGIN,  403,    403,    403,    403,    403,    403,    400,    400,    400,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    403,    403,    403,    400,    400,    400,    LOGIN,  PICK,   403),
     GET("hsds:export_json"):
-        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    200,    200,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    200,    200,    LOGIN,  PICK,   403),
     GET("hsds:export_zip"):
-        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    200,    200,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    200,    200,    LOGIN,  PICK,   403),
     GET("hsds:import_detail", "own_import"):
-        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    404,    200,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    404,    200,    LOGIN,  PICK,   403),
     GET("hsds:import_detail", "other_task_force_import"):
-        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    200,    404,    LOGIN,  PICK),
+        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    200,    404,    LOGIN,  PICK,   404),
     GET("hsds:import_status", "own_import"):
-        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    404,    200,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    404,    200,    LOGIN,  PICK,   403),
     GET("hsds:import_status", "other_task_force_import"):
-        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    200,    404,    LOGIN,  PICK),
+        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    200,    404,    LOGIN,  PICK,   404),
     POST("hsds:import_confirm", "own_import"):
-        (LOGIN,  403,    403,    403,    403,    403,    403,    400,    404,    400,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    403,    403,    403,    400,    404,    400,    LOGIN,  PICK,   403),
     POST("hsds:import_confirm", "other_task_force_import"):
-        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    400,    404,    LOGIN,  PICK),
+        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    400,    404,    LOGIN,  PICK,   404),
     # API
     GET("hsds-export"):
-        (401,    403,    403,    403,    403,    403,    403,    200,    200,    200,    401,    403),
+        (401,    403,    403,    403,    403,    403,    403,    200,    200,    200,    401,    403,    403),
     GET("hsds-import-list"):
-        (401,    403,    403,    403,    403,    403,    403,    200,    200,    200,    401,    403),
+        (401,    403,    403,    403,    403,    403,    403,    200,    200,    200,    401,    403,    403),
     POST("hsds-import-list", data={"dry_run": True}):
-        (401,    403,    403,    403,    403,    403,    403,    400,    400,    400,    401,    403),
+        (401,    403,    403,    403,    403,    403,    403,    400,    400,    400,    401,    403,    403),
     GET("hsds-import-detail", "own_import"):
-        (401,    403,    403,    403,    403,    403,    403,    200,    404,    200,    401,    403),
+        (401,    403,    403,    403,    403,    403,    403,    200,    404,    200,    401,    403,    403),
     GET("hsds-import-detail", "other_task_force_import"):
-        (401,    404,    404,    404,    404,    404,    404,    404,    200,    404,    401,    403),
+        (401,    404,    404,    404,    404,    404,    404,    404,    200,    404,    401,    403,    404),
     POST("hsds-import-confirm", "own_import"):
-        (401,    403,    403,    403,    403,    403,    403,    400,    404,    400,    401,    403),
+        (401,    403,    403,    403,    403,    403,    403,    400,    404,    400,    401,    403,    403),
     POST("hsds-import-confirm", "other_task_force_import"):
-        (401,    404,    404,    404,    404,    404,    404,    404,    400,    404,    401,    403),
+        (401,    404,    404,    404,    404,    404,    404,    404,    400,    404,    401,    403,    404),
 }
 # fmt: on
 

@@ -55,124 +55,124 @@ MEETING = Redirect(_MeetingPage("/meetings/<id>/"))
 ROWS: dict = {
     # request:
     #            own partner             other partner                           site    deacti-
-    #    anon    member  staff   admin   member  staff   admin   coord   foreign admin   vated   nobody
+    #    anon    member  staff   admin   member  staff   admin   coord   foreign admin   vated   nobody  research
     # --- API ---
     GET("meeting-list"):
-        (401,    200,    200,    200,    200,    200,    200,    200,    200,    200,    401,    403),
+        (401,    200,    200,    200,    200,    200,    200,    200,    200,    200,    401,    403,    200),
     POST("meeting-list", data=NEW_MEETING):
-        (401,    403,    403,    403,    403,    403,    403,    201,    201,    201,    401,    403),
+        (401,    403,    403,    403,    403,    403,    403,    201,    201,    201,    401,    403,    403),
     GET("meeting-detail", "mtg_meeting"):
-        (401,    200,    200,    200,    404,    404,    404,    200,    404,    200,    401,    403),
+        (401,    200,    200,    200,    404,    404,    404,    200,    404,    200,    401,    403,    404),
     GET("meeting-detail", "mtg_review"):
-        (401,    200,    200,    200,    404,    404,    404,    200,    404,    200,    401,    403),
+        (401,    200,    200,    200,    404,    404,    404,    200,    404,    200,    401,    403,    404),
     GET("meeting-detail", "mtg_foreign"):
-        (401,    404,    404,    404,    404,    404,    404,    404,    200,    404,    401,    403),
+        (401,    404,    404,    404,    404,    404,    404,    404,    200,    404,    401,    403,    404),
     PATCH("meeting-detail", "mtg_meeting", data={"place": "Matrix room"}):
-        (401,    403,    403,    403,    404,    404,    404,    200,    404,    200,    401,    403),
+        (401,    403,    403,    403,    404,    404,    404,    200,    404,    200,    401,    403,    404),
     PATCH("meeting-detail", "mtg_foreign", data={"place": "Matrix room"}):
-        (401,    404,    404,    404,    404,    404,    404,    404,    200,    404,    401,    403),
+        (401,    404,    404,    404,    404,    404,    404,    404,    200,    404,    401,    403,    404),
     POST("meeting-cancel", "mtg_meeting", data={"reason": "Matrix"}):
-        (401,    403,    403,    403,    404,    404,    404,    200,    404,    200,    401,    403),
+        (401,    403,    403,    403,    404,    404,    404,    200,    404,    200,    401,    403,    404),
     POST("meeting-cancel", "mtg_foreign"):
-        (401,    404,    404,    404,    404,    404,    404,    404,    200,    404,    401,    403),
+        (401,    404,    404,    404,    404,    404,    404,    404,    200,    404,    401,    403,    404),
     POST("meeting-held", "mtg_past"):
-        (401,    403,    403,    403,    404,    404,    404,    200,    404,    200,    401,    403),
+        (401,    403,    403,    403,    404,    404,    404,    200,    404,    200,    401,    403,    404),
     PUT("meeting-minutes", "mtg_past", data={"minutes": "Matrix minutes"}):
-        (401,    403,    403,    403,    404,    404,    404,    200,    404,    200,    401,    403),
+        (401,    403,    403,    403,    404,    404,    404,    200,    404,    200,    401,    403,    404),
     POST("meeting-minutes", "mtg_review", data={"minutes": "Matrix minutes"}):
-        (401,    403,    403,    403,    404,    404,    404,    403,    404,    403,    401,    403),
+        (401,    403,    403,    403,    404,    404,    404,    403,    404,    403,    401,    403,    404),
     POST("meeting-attendance", "mtg_past", data={"people": {}}):
-        (401,    403,    403,    403,    404,    404,    404,    200,    404,    200,    401,    403),
+        (401,    403,    403,    403,    404,    404,    404,    200,    404,    200,    401,    403,    404),
     POST("meeting-invitees", "mtg_meeting", data={"user": NOWHERE}):
-        (401,    403,    403,    403,    404,    404,    404,    400,    404,    400,    401,    403),
+        (401,    403,    403,    403,    404,    404,    404,    400,    404,    400,    401,    403,    404),
     GET("meeting-ics", "mtg_meeting"):
-        (401,    200,    200,    200,    404,    404,    404,    200,    404,    200,    401,    403),
+        (401,    200,    200,    200,    404,    404,    404,    200,    404,    200,    401,    403,    404),
     GET("action-item-list"):
-        (401,    200,    200,    200,    200,    200,    200,    200,    200,    200,    401,    403),
+        (401,    200,    200,    200,    200,    200,    200,    200,    200,    200,    401,    403,    200),
     POST("action-item-list", data=NEW_ITEM):
-        (401,    403,    403,    403,    403,    403,    403,    400,    400,    400,    401,    403),
+        (401,    403,    403,    403,    403,    403,    403,    400,    400,    400,    401,    403,    403),
     GET("action-item-detail", "mtg_item"):
-        (401,    200,    200,    200,    404,    404,    404,    200,    404,    200,    401,    403),
+        (401,    200,    200,    200,    404,    404,    404,    200,    404,    200,    401,    403,    404),
     GET("action-item-detail", "mtg_review_item"):
-        (401,    200,    200,    200,    404,    404,    404,    404,    404,    404,    401,    403),
+        (401,    200,    200,    200,    404,    404,    404,    404,    404,    404,    401,    403,    404),
     GET("action-item-detail", "mtg_foreign_item"):
-        (401,    404,    404,    404,    404,    404,    404,    404,    200,    404,    401,    403),
+        (401,    404,    404,    404,    404,    404,    404,    404,    200,    404,    401,    403,    404),
     PATCH("action-item-detail", "mtg_item", data={"text": "Matrix text"}):
-        (401,    403,    403,    403,    404,    404,    404,    200,    404,    200,    401,    403),
+        (401,    403,    403,    403,    404,    404,    404,    200,    404,    200,    401,    403,    404),
     POST("action-item-done", "mtg_item"):
-        (401,    200,    403,    403,    404,    404,    404,    200,    404,    200,    401,    403),
+        (401,    200,    403,    403,    404,    404,    404,    200,    404,    200,    401,    403,    404),
     POST("action-item-reopen", "mtg_item"):
-        (401,    200,    403,    403,    404,    404,    404,    200,    404,    200,    401,    403),
+        (401,    200,    403,    403,    404,    404,    404,    200,    404,    200,    401,    403,    404),
     POST("action-item-done", "mtg_foreign_item"):
-        (401,    404,    404,    404,    404,    404,    404,    404,    200,    404,    401,    403),
+        (401,    404,    404,    404,    404,    404,    404,    404,    200,    404,    401,    403,    404),
     GET("reminder-settings"):
-        (401,    403,    403,    403,    403,    403,    403,    200,    200,    200,    401,    403),
+        (401,    403,    403,    403,    403,    403,    403,    200,    200,    200,    401,    403,    403),
     PUT("reminder-settings", data=SETTINGS):
-        (401,    403,    403,    403,    403,    403,    403,    200,    200,    200,    401,    403),
+        (401,    403,    403,    403,    403,    403,    403,    200,    200,    200,    401,    403,    403),
     POST("calendar-feed"):
-        (401,    201,    201,    201,    201,    201,    201,    201,    201,    201,    401,    201),
+        (401,    201,    201,    201,    201,    201,    201,    201,    201,    201,    401,    201,    201),
     DELETE("calendar-feed"):
-        (401,    200,    200,    200,    200,    200,    200,    200,    200,    200,    401,    200),
+        (401,    200,    200,    200,    200,    200,    200,    200,    200,    200,    401,    200,    200),
     # --- pages ---
     GET("meetings:meeting_list"):
-        (LOGIN,  200,    200,    200,    200,    200,    200,    200,    200,    200,    LOGIN,  PICK),
+        (LOGIN,  200,    200,    200,    200,    200,    200,    200,    200,    200,    LOGIN,  PICK,   200),
     GET("meetings:meeting_create"):
-        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    200,    200,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    200,    200,    LOGIN,  PICK,   403),
     POST("meetings:meeting_create", data={}):
-        (LOGIN,  403,    403,    403,    403,    403,    403,    400,    400,    400,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    403,    403,    403,    400,    400,    400,    LOGIN,  PICK,   403),
     GET("meetings:meeting_detail", "mtg_meeting"):
-        (LOGIN,  200,    200,    200,    404,    404,    404,    200,    404,    200,    LOGIN,  PICK),
+        (LOGIN,  200,    200,    200,    404,    404,    404,    200,    404,    200,    LOGIN,  PICK,   404),
     GET("meetings:meeting_detail", "mtg_review"):
-        (LOGIN,  200,    200,    200,    404,    404,    404,    200,    404,    200,    LOGIN,  PICK),
+        (LOGIN,  200,    200,    200,    404,    404,    404,    200,    404,    200,    LOGIN,  PICK,   404),
     GET("meetings:meeting_detail", "mtg_foreign"):
-        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    200,    404,    LOGIN,  PICK),
+        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    200,    404,    LOGIN,  PICK,   404),
     GET("meetings:meeting_edit", "mtg_meeting"):
-        (LOGIN,  403,    403,    403,    404,    404,    404,    200,    404,    200,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    404,    404,    404,    200,    404,    200,    LOGIN,  PICK,   404),
     POST("meetings:meeting_edit", "mtg_meeting", data={}):
-        (LOGIN,  403,    403,    403,    404,    404,    404,    400,    404,    400,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    404,    404,    404,    400,    404,    400,    LOGIN,  PICK,   404),
     GET("meetings:meeting_edit", "mtg_foreign"):
-        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    200,    404,    LOGIN,  PICK),
+        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    200,    404,    LOGIN,  PICK,   404),
     GET("meetings:meeting_cancel", "mtg_meeting"):
-        (LOGIN,  403,    403,    403,    404,    404,    404,    200,    404,    200,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    404,    404,    404,    200,    404,    200,    LOGIN,  PICK,   404),
     POST("meetings:meeting_cancel", "mtg_meeting", data={"reason": "Matrix"}):
-        (LOGIN,  403,    403,    403,    404,    404,    404,    MEETING, 404,   MEETING, LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    404,    404,    404,    MEETING, 404,   MEETING, LOGIN,  PICK,   404),
     POST("meetings:meeting_held", "mtg_past"):
-        (LOGIN,  403,    403,    403,    404,    404,    404,    MEETING, 404,   MEETING, LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    404,    404,    404,    MEETING, 404,   MEETING, LOGIN,  PICK,   404),
     GET("meetings:meeting_minutes", "mtg_past"):
-        (LOGIN,  403,    403,    403,    404,    404,    404,    200,    404,    200,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    404,    404,    404,    200,    404,    200,    LOGIN,  PICK,   404),
     GET("meetings:meeting_minutes", "mtg_review"):
-        (LOGIN,  403,    403,    403,    404,    404,    404,    403,    404,    403,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    404,    404,    404,    403,    404,    403,    LOGIN,  PICK,   404),
     POST("meetings:meeting_minutes", "mtg_past", data={"minutes": "Matrix minutes"}):
-        (LOGIN,  403,    403,    403,    404,    404,    404,    MEETING, 404,   MEETING, LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    404,    404,    404,    MEETING, 404,   MEETING, LOGIN,  PICK,   404),
     GET("meetings:meeting_attendance", "mtg_past"):
-        (LOGIN,  403,    403,    403,    404,    404,    404,    200,    404,    200,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    404,    404,    404,    200,    404,    200,    LOGIN,  PICK,   404),
     POST("meetings:meeting_attendance", "mtg_past", data={}):
-        (LOGIN,  403,    403,    403,    404,    404,    404,    MEETING, 404,   MEETING, LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    404,    404,    404,    MEETING, 404,   MEETING, LOGIN,  PICK,   404),
     GET("meetings:action_item_create", "mtg_meeting"):
-        (LOGIN,  403,    403,    403,    404,    404,    404,    200,    404,    200,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    404,    404,    404,    200,    404,    200,    LOGIN,  PICK,   404),
     GET("meetings:action_item_create", "mtg_review"):
-        (LOGIN,  403,    403,    403,    404,    404,    404,    403,    404,    403,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    404,    404,    404,    403,    404,    403,    LOGIN,  PICK,   404),
     POST("meetings:action_item_create", "mtg_meeting", data={}):
-        (LOGIN,  403,    403,    403,    404,    404,    404,    400,    404,    400,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    404,    404,    404,    400,    404,    400,    LOGIN,  PICK,   404),
     GET("meetings:action_item_list"):
-        (LOGIN,  200,    200,    200,    200,    200,    200,    200,    200,    200,    LOGIN,  PICK),
+        (LOGIN,  200,    200,    200,    200,    200,    200,    200,    200,    200,    LOGIN,  PICK,   200),
     GET("meetings:action_item_edit", "mtg_item_page"):
-        (LOGIN,  403,    403,    403,    404,    404,    404,    200,    404,    200,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    404,    404,    404,    200,    404,    200,    LOGIN,  PICK,   404),
     POST("meetings:action_item_edit", "mtg_item_page", data={}):
-        (LOGIN,  403,    403,    403,    404,    404,    404,    400,    404,    400,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    404,    404,    404,    400,    404,    400,    LOGIN,  PICK,   404),
     POST("meetings:action_item_status", "mtg_item_page", data={"action": "done"}):
-        (LOGIN,  ITEMS,  403,    403,    404,    404,    404,    ITEMS,  404,    ITEMS,  LOGIN,  PICK),
+        (LOGIN,  ITEMS,  403,    403,    404,    404,    404,    ITEMS,  404,    ITEMS,  LOGIN,  PICK,   404),
     POST("meetings:action_item_status", "mtg_foreign_item_page", data={"action": "done"}):
-        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    ITEMS,  404,    LOGIN,  PICK),
+        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    ITEMS,  404,    LOGIN,  PICK,   404),
     GET("meetings:reminder_settings"):
-        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    200,    200,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    200,    200,    LOGIN,  PICK,   403),
     POST("meetings:reminder_settings", data={}):
-        (LOGIN,  403,    403,    403,    403,    403,    403,    400,    400,    400,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    403,    403,    403,    400,    400,    400,    LOGIN,  PICK,   403),
     # --- the calendar feed: no login ---
     GET("calendar_feed:feed", "mtg_feed"):
-        (200,    200,    200,    200,    200,    200,    200,    200,    200,    200,    200,    200),
+        (200,    200,    200,    200,    200,    200,    200,    200,    200,    200,    200,    200,    200),
     GET("calendar_feed:feed", "mtg_revoked_feed"):
-        (404,    404,    404,    404,    404,    404,    404,    404,    404,    404,    404,    404),
+        (404,    404,    404,    404,    404,    404,    404,    404,    404,    404,    404,    404,    404),
 }
 # fmt: on
 

@@ -46,64 +46,64 @@ INVITE = {"email": "matrix.invitee@example.org", "role": "member"}
 ROWS: dict = {
     # request:
     #            own partner             other partner                           site    deacti-
-    #    anon    member  staff   admin   member  staff   admin   coord   foreign admin   vated   nobody
+    #    anon    member  staff   admin   member  staff   admin   coord   foreign admin   vated   nobody  research
     GET("members:member_list", "own_partner"):
-        (LOGIN,  403,    403,    200,    403,    403,    403,    200,    404,    200,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    200,    403,    403,    403,    200,    404,    200,    LOGIN,  PICK,   403),
     GET("members:member_list", "other_task_force_partner"):
-        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    200,    404,    LOGIN,  PICK),
+        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    200,    404,    LOGIN,  PICK,   404),
     GET("members:invitation_create", "own_partner"):
-        (LOGIN,  403,    403,    200,    403,    403,    403,    200,    404,    200,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    200,    403,    403,    403,    200,    404,    200,    LOGIN,  PICK,   403),
     POST("members:invitation_create", "own_partner", data=INVITE):
-        (LOGIN,  403,    403,    MEMBERS, 403,   403,    403,    MEMBERS, 404,   MEMBERS, LOGIN, PICK),
+        (LOGIN,  403,    403,    MEMBERS, 403,   403,    403,    MEMBERS, 404,   MEMBERS, LOGIN, PICK,   403),
     POST("members:invitation_create", "other_task_force_partner", data=INVITE):
-        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    MEMBERS, 404,   LOGIN,  PICK),
+        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    MEMBERS, 404,   LOGIN,  PICK,   404),
     GET("members:membership_role", "own_partner_membership"):
-        (LOGIN,  403,    403,    200,    403,    403,    403,    200,    404,    200,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    200,    403,    403,    403,    200,    404,    200,    LOGIN,  PICK,   403),
     POST("members:membership_role", "own_partner_membership", data={"role": "member"}):
-        (LOGIN,  403,    403,    MEMBERS, 403,   403,    403,    MEMBERS, 404,   MEMBERS, LOGIN, PICK),
+        (LOGIN,  403,    403,    MEMBERS, 403,   403,    403,    MEMBERS, 404,   MEMBERS, LOGIN, PICK,   403),
     POST("members:membership_role", "other_task_force_membership", data={"role": "member"}):
-        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    MEMBERS, 404,   LOGIN,  PICK),
+        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    MEMBERS, 404,   LOGIN,  PICK,   404),
     GET("members:membership_deactivate", "own_partner_membership"):
-        (LOGIN,  403,    403,    200,    403,    403,    403,    200,    404,    200,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    200,    403,    403,    403,    200,    404,    200,    LOGIN,  PICK,   403),
     POST("members:membership_deactivate", "own_partner_membership"):
-        (LOGIN,  403,    403,    MEMBERS, 403,   403,    403,    MEMBERS, 404,   MEMBERS, LOGIN, PICK),
+        (LOGIN,  403,    403,    MEMBERS, 403,   403,    403,    MEMBERS, 404,   MEMBERS, LOGIN, PICK,   403),
     POST("members:membership_deactivate", "other_task_force_membership"):
-        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    MEMBERS, 404,   LOGIN,  PICK),
+        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    MEMBERS, 404,   LOGIN,  PICK,   404),
     POST("members:membership_reactivate", "inactive_own_membership"):
-        (LOGIN,  404,    404,    MEMBERS, 404,   404,    404,    MEMBERS, 404,   MEMBERS, LOGIN, PICK),
+        (LOGIN,  404,    404,    MEMBERS, 404,   404,    404,    MEMBERS, 404,   MEMBERS, LOGIN, PICK,   404),
     GET("members:invitation_revoke", "own_invitation"):
-        (LOGIN,  403,    403,    200,    403,    403,    403,    200,    404,    200,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    200,    403,    403,    403,    200,    404,    200,    LOGIN,  PICK,   403),
     POST("members:invitation_revoke", "own_invitation"):
-        (LOGIN,  403,    403,    MEMBERS, 403,   403,    403,    MEMBERS, 404,   MEMBERS, LOGIN, PICK),
+        (LOGIN,  403,    403,    MEMBERS, 403,   403,    403,    MEMBERS, 404,   MEMBERS, LOGIN, PICK,   403),
     POST("members:invitation_revoke", "other_task_force_invitation"):
-        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    MEMBERS, 404,   LOGIN,  PICK),
+        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    MEMBERS, 404,   LOGIN,  PICK,   404),
     # The emailed link: the same 410 for every dead link; an open one asks who you are.
     GET("members:invitation_accept", "dead_invitation_link"):
-        (410,    410,    410,    410,    410,    410,    410,    410,    410,    410,    410,    410),
+        (410,    410,    410,    410,    410,    410,    410,    410,    410,    410,    410,    410,    410),
     GET("members:invitation_accept", "open_invitation_link"):
-        (200,    403,    403,    403,    403,    403,    403,    403,    403,    403,    200,    403),
+        (200,    403,    403,    403,    403,    403,    403,    403,    403,    403,    200,    403,    403),
     POST("members:invitation_accept", "open_invitation_link", data=SIGNUP):
-        (DIRECTORY, 403, 403,    403,    403,    403,    403,    403,    403,    403,    DIRECTORY, 403),
+        (DIRECTORY, 403, 403,    403,    403,    403,    403,    403,    403,    403,    DIRECTORY, 403,    403),
     # API
     PATCH("membership-detail", "own_partner_membership", data={"role": "member"}):
-        (401,    403,    403,    200,    403,    403,    403,    200,    404,    200,    401,    403),
+        (401,    403,    403,    200,    403,    403,    403,    200,    404,    200,    401,    403,    403),
     PATCH("membership-detail", "other_task_force_membership", data={"role": "member"}):
-        (401,    404,    404,    404,    404,    404,    404,    404,    200,    404,    401,    403),
+        (401,    404,    404,    404,    404,    404,    404,    404,    200,    404,    401,    403,    404),
     POST("membership-deactivate", "own_partner_membership"):
-        (401,    403,    403,    200,    403,    403,    403,    200,    404,    200,    401,    403),
+        (401,    403,    403,    200,    403,    403,    403,    200,    404,    200,    401,    403,    403),
     POST("membership-reactivate", "inactive_own_membership"):
-        (401,    404,    404,    200,    404,    404,    404,    200,    404,    200,    401,    403),
+        (401,    404,    404,    200,    404,    404,    404,    200,    404,    200,    401,    403,    404),
     GET("invitation-list"):
-        (401,    403,    403,    200,    403,    403,    200,    200,    200,    200,    401,    403),
+        (401,    403,    403,    200,    403,    403,    200,    200,    200,    200,    401,    403,    403),
     # The partner's id is not known here: a well-formed body naming no partner is the 400 after the right.
     POST("invitation-list", data={"partner": 2**62, "email": "matrix.api@example.org", "role": "member"}):
-        (401,    403,    403,    400,    403,    403,    400,    400,    400,    400,    401,    403),
+        (401,    403,    403,    400,    403,    403,    400,    400,    400,    400,    401,    403,    403),
     GET("invitation-detail", "own_invitation"):
-        (401,    403,    403,    200,    403,    403,    403,    200,    404,    200,    401,    403),
+        (401,    403,    403,    200,    403,    403,    403,    200,    404,    200,    401,    403,    403),
     GET("invitation-detail", "other_task_force_invitation"):
-        (401,    404,    404,    404,    404,    404,    404,    404,    200,    404,    401,    403),
+        (401,    404,    404,    404,    404,    404,    404,    404,    200,    404,    401,    403,    404),
     POST("invitation-revoke", "own_invitation"):
-        (401,    403,    403,    200,    403,    403,    403,    200,    404,    200,    401,    403),
+        (401,    403,    403,    200,    403,    403,    403,    200,    404,    200,    401,    403,    403),
 }
 # fmt: on
 

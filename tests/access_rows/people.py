@@ -45,64 +45,64 @@ API_CONSENT = CONSENT | {"person": NOWHERE}
 ROWS: dict = {
     # request:
     #            own partner (receiving)  other partner (sending)                 site    deacti-
-    #    anon    member  staff   admin   member  staff   admin   coord   foreign admin   vated   nobody
+    #    anon    member  staff   admin   member  staff   admin   coord   foreign admin   vated   nobody  research
     GET("people:person_list"):
-        (LOGIN,  200,    200,    200,    200,    200,    200,    200,    200,    200,    LOGIN,  PICK),
+        (LOGIN,  200,    200,    200,    200,    200,    200,    200,    200,    200,    LOGIN,  PICK,   200),
     GET("people:person_create"):
-        (LOGIN,  403,    200,    200,    403,    200,    200,    200,    200,    200,    LOGIN,  PICK),
+        (LOGIN,  403,    200,    200,    403,    200,    200,    200,    200,    200,    LOGIN,  PICK,   403),
     POST("people:person_create", data=NEW_PERSON):
-        (LOGIN,  403,    RECORD, RECORD, 403,    RECORD, RECORD, RECORD, RECORD, RECORD, LOGIN,  PICK),
+        (LOGIN,  403,    RECORD, RECORD, 403,    RECORD, RECORD, RECORD, RECORD, RECORD, LOGIN,  PICK,   403),
     GET("people:person_detail", "people_person"):
-        (LOGIN,  200,    200,    200,    200,    200,    200,    404,    404,    404,    LOGIN,  PICK),
+        (LOGIN,  200,    200,    200,    200,    200,    200,    404,    404,    404,    LOGIN,  PICK,   404),
     GET("people:person_detail", "people_foreign_person"):
-        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    200,    404,    LOGIN,  PICK),
+        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    200,    404,    LOGIN,  PICK,   404),
     GET("people:person_edit", "people_person"):
-        (LOGIN,  403,    200,    200,    403,    200,    200,    404,    404,    404,    LOGIN,  PICK),
+        (LOGIN,  403,    200,    200,    403,    200,    200,    404,    404,    404,    LOGIN,  PICK,   404),
     POST("people:person_edit", "people_person", data=EDIT):
-        (LOGIN,  403,    RECORD, RECORD, 403,    RECORD, RECORD, 404,    404,    404,    LOGIN,  PICK),
+        (LOGIN,  403,    RECORD, RECORD, 403,    RECORD, RECORD, 404,    404,    404,    LOGIN,  PICK,   404),
     GET("people:person_edit", "people_foreign_person"):
-        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    200,    404,    LOGIN,  PICK),
+        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    200,    404,    LOGIN,  PICK,   404),
     GET("people:person_merge", "people_person"):
-        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    404,    200,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    404,    200,    LOGIN,  PICK,   403),
     POST("people:person_merge", "people_person", data={"merge": str(NOWHERE)}):
-        (LOGIN,  403,    403,    403,    403,    403,    403,    400,    404,    400,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    403,    403,    403,    400,    404,    400,    LOGIN,  PICK,   403),
     GET("people:consent_create", "people_person"):
-        (LOGIN,  403,    200,    200,    403,    200,    200,    404,    404,    404,    LOGIN,  PICK),
+        (LOGIN,  403,    200,    200,    403,    200,    200,    404,    404,    404,    LOGIN,  PICK,   404),
     POST("people:consent_create", "people_person", data=CONSENT):
-        (LOGIN,  403,    RECORD, RECORD, 403,    RECORD, RECORD, 404,    404,    404,    LOGIN,  PICK),
+        (LOGIN,  403,    RECORD, RECORD, 403,    RECORD, RECORD, 404,    404,    404,    LOGIN,  PICK,   404),
     GET("people:consent_revoke", "people_consent"):
-        (LOGIN,  403,    200,    200,    403,    200,    200,    404,    404,    404,    LOGIN,  PICK),
+        (LOGIN,  403,    200,    200,    403,    200,    200,    404,    404,    404,    LOGIN,  PICK,   404),
     POST("people:consent_revoke", "people_consent", data={"reason": "Matrix"}):
-        (LOGIN,  403,    RECORD, RECORD, 403,    RECORD, RECORD, 404,    404,    404,    LOGIN,  PICK),
+        (LOGIN,  403,    RECORD, RECORD, 403,    RECORD, RECORD, 404,    404,    404,    LOGIN,  PICK,   404),
     GET("people:consent_file", "people_consent"):
-        (LOGIN,  200,    200,    200,    200,    200,    200,    404,    404,    404,    LOGIN,  PICK),
+        (LOGIN,  200,    200,    200,    200,    200,    200,    404,    404,    404,    LOGIN,  PICK,   404),
     GET("people:consent_file", "people_foreign_consent"):
-        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    200,    404,    LOGIN,  PICK),
+        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    200,    404,    LOGIN,  PICK,   404),
     # API
     GET("person-list"):
-        (401,    200,    200,    200,    200,    200,    200,    200,    200,    200,    401,    403),
+        (401,    200,    200,    200,    200,    200,    200,    200,    200,    200,    401,    403,    200),
     POST("person-list", data=API_PERSON):
-        (401,    403,    201,    201,    403,    201,    201,    201,    201,    201,    401,    403),
+        (401,    403,    201,    201,    403,    201,    201,    201,    201,    201,    401,    403,    403),
     GET("person-detail", "people_person"):
-        (401,    200,    200,    200,    200,    200,    200,    404,    404,    404,    401,    403),
+        (401,    200,    200,    200,    200,    200,    200,    404,    404,    404,    401,    403,    404),
     GET("person-detail", "people_foreign_person"):
-        (401,    404,    404,    404,    404,    404,    404,    404,    200,    404,    401,    403),
+        (401,    404,    404,    404,    404,    404,    404,    404,    200,    404,    401,    403,    404),
     PATCH("person-detail", "people_person", data={"neighborhood": "Matrix Heights"}):
-        (401,    403,    200,    200,    403,    200,    200,    404,    404,    404,    401,    403),
+        (401,    403,    200,    200,    403,    200,    200,    404,    404,    404,    401,    403,    404),
     POST("person-merge", "people_person", data={"merge": NOWHERE}):
-        (401,    403,    403,    403,    403,    403,    403,    400,    404,    400,    401,    403),
+        (401,    403,    403,    403,    403,    403,    403,    400,    404,    400,    401,    403,    403),
     GET("person-consents", "people_person"):
-        (401,    200,    200,    200,    200,    200,    200,    404,    404,    404,    401,    403),
+        (401,    200,    200,    200,    200,    200,    200,    404,    404,    404,    401,    403,    404),
     GET("consent-list"):
-        (401,    200,    200,    200,    200,    200,    200,    200,    200,    200,    401,    403),
+        (401,    200,    200,    200,    200,    200,    200,    200,    200,    200,    401,    403,    200),
     POST("consent-list", data=API_CONSENT):
-        (401,    403,    400,    400,    403,    400,    400,    400,    400,    400,    401,    403),
+        (401,    403,    400,    400,    403,    400,    400,    400,    400,    400,    401,    403,    403),
     GET("consent-detail", "people_consent"):
-        (401,    200,    200,    200,    200,    200,    200,    404,    404,    404,    401,    403),
+        (401,    200,    200,    200,    200,    200,    200,    404,    404,    404,    401,    403,    404),
     GET("consent-detail", "people_foreign_consent"):
-        (401,    404,    404,    404,    404,    404,    404,    404,    200,    404,    401,    403),
+        (401,    404,    404,    404,    404,    404,    404,    404,    200,    404,    401,    403,    404),
     POST("consent-revoke", "people_consent", data={"reason": "Matrix"}):
-        (401,    403,    200,    200,    403,    200,    200,    404,    404,    404,    401,    403),
+        (401,    403,    200,    200,    403,    200,    200,    404,    404,    404,    401,    403,    404),
 }
 # fmt: on
 

@@ -55,67 +55,67 @@ def _act(key: str, action: str):
 ROWS: dict = {
     # request:
     #            own partner (receiving)  other partner (sending)                 site    deacti-
-    #    anon    member  staff   admin   member  staff   admin   coord   foreign admin   vated   nobody
+    #    anon    member  staff   admin   member  staff   admin   coord   foreign admin   vated   nobody  research
     # Marking one's own notifications read: anyone acting in a task force (nobody else's change).
     POST("cases:notifications_read"):
-        (LOGIN,  HOME,   HOME,   HOME,   HOME,   HOME,   HOME,   HOME,   HOME,   HOME,   LOGIN,  PICK),
+        (LOGIN,  HOME,   HOME,   HOME,   HOME,   HOME,   HOME,   HOME,   HOME,   HOME,   LOGIN,  PICK,   HOME),
     GET("cases:referral_list"):
-        (LOGIN,  200,    200,    200,    200,    200,    200,    200,    200,    200,    LOGIN,  PICK),
+        (LOGIN,  200,    200,    200,    200,    200,    200,    200,    200,    200,    LOGIN,  PICK,   200),
     GET("cases:referral_detail", "matrix_referral"):
-        (LOGIN,  200,    200,    200,    200,    200,    200,    200,    404,    200,    LOGIN,  PICK),
+        (LOGIN,  200,    200,    200,    200,    200,    200,    200,    404,    200,    LOGIN,  PICK,   404),
     GET("cases:referral_detail", "matrix_draft"):
-        (LOGIN,  404,    404,    404,    200,    200,    200,    200,    404,    200,    LOGIN,  PICK),
+        (LOGIN,  404,    404,    404,    200,    200,    200,    200,    404,    200,    LOGIN,  PICK,   404),
     GET("cases:referral_detail", "matrix_foreign_referral"):
-        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    200,    404,    LOGIN,  PICK),
+        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    200,    404,    LOGIN,  PICK,   404),
     POST("cases:referral_act", "matrix_referral_accept"):
-        (LOGIN,  403,    DETAIL, DETAIL, 403,    403,    403,    403,    404,    403,    LOGIN,  PICK),
+        (LOGIN,  403,    DETAIL, DETAIL, 403,    403,    403,    403,    404,    403,    LOGIN,  PICK,   404),
     POST("cases:referral_act", "matrix_referral_withdraw"):  # no reason given: a form error after the right
-        (LOGIN,  403,    403,    403,    403,    400,    400,    403,    404,    403,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    403,    400,    400,    403,    404,    403,    LOGIN,  PICK,   404),
     # The receiving side's other moves on the submitted referral, posted without their fields: the receiving
     # staff and admins get past the right to the form's or the state's refusal (400); everyone else a 403.
     POST("cases:referral_act", "matrix_referral_decline"):
-        (LOGIN,  403,    400,    400,    403,    403,    403,    403,    404,    403,    LOGIN,  PICK),
+        (LOGIN,  403,    400,    400,    403,    403,    403,    403,    404,    403,    LOGIN,  PICK,   404),
     POST("cases:referral_act", "matrix_referral_start"):
-        (LOGIN,  403,    400,    400,    403,    403,    403,    403,    404,    403,    LOGIN,  PICK),
+        (LOGIN,  403,    400,    400,    403,    403,    403,    403,    404,    403,    LOGIN,  PICK,   404),
     POST("cases:referral_act", "matrix_referral_complete"):
-        (LOGIN,  403,    400,    400,    403,    403,    403,    403,    404,    403,    LOGIN,  PICK),
+        (LOGIN,  403,    400,    400,    403,    403,    403,    403,    404,    403,    LOGIN,  PICK,   404),
     POST("cases:referral_act", "matrix_referral_close_unsuccessful"):
-        (LOGIN,  403,    400,    400,    403,    403,    403,    403,    404,    403,    LOGIN,  PICK),
+        (LOGIN,  403,    400,    400,    403,    403,    403,    403,    404,    403,    LOGIN,  PICK,   404),
     POST("cases:referral_act", "matrix_referral_transfer"):
-        (LOGIN,  403,    400,    400,    403,    403,    403,    403,    404,    403,    LOGIN,  PICK),
+        (LOGIN,  403,    400,    400,    403,    403,    403,    403,    404,    403,    LOGIN,  PICK,   404),
     POST("cases:referral_act", "matrix_referral_record_contact"):
-        (LOGIN,  403,    400,    400,    403,    403,    403,    403,    404,    403,    LOGIN,  PICK),
+        (LOGIN,  403,    400,    400,    403,    403,    403,    403,    404,    403,    LOGIN,  PICK,   404),
     # The sending side's submit of a referral already submitted: past the right, the state's refusal.
     POST("cases:referral_act", "matrix_referral_submit"):
-        (LOGIN,  403,    403,    403,    403,    400,    400,    403,    404,    403,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    403,    400,    400,    403,    404,    403,    LOGIN,  PICK,   404),
     POST("cases:referral_act", "matrix_referral_unknown_move"):
-        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    404,    404,    LOGIN,  PICK),
+        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    404,    404,    LOGIN,  PICK,   404),
     POST("cases:referral_act", "matrix_draft_submit"):
-        (LOGIN,  404,    404,    404,    403,    DETAIL, DETAIL, 403,    404,    403,    LOGIN,  PICK),
+        (LOGIN,  404,    404,    404,    403,    DETAIL, DETAIL, 403,    404,    403,    LOGIN,  PICK,   404),
     POST("cases:referral_act", "matrix_foreign_referral_accept"):
-        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    403,    404,    LOGIN,  PICK),
+        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    403,    404,    LOGIN,  PICK,   404),
     POST("cases:note_add", "matrix_referral", data=NOTE):
-        (LOGIN,  DETAIL, DETAIL, DETAIL, DETAIL, DETAIL, DETAIL, 403,    404,    403,    LOGIN,  PICK),
+        (LOGIN,  DETAIL, DETAIL, DETAIL, DETAIL, DETAIL, DETAIL, 403,    404,    403,    LOGIN,  PICK,   404),
     POST("cases:note_add", "matrix_draft", data=NOTE):
-        (LOGIN,  404,    404,    404,    DETAIL, DETAIL, DETAIL, 403,    404,    403,    LOGIN,  PICK),
+        (LOGIN,  404,    404,    404,    DETAIL, DETAIL, DETAIL, 403,    404,    403,    LOGIN,  PICK,   404),
     POST("cases:note_add", "matrix_foreign_referral", data=NOTE):
-        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    403,    404,    LOGIN,  PICK),
+        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    403,    404,    LOGIN,  PICK,   404),
     GET("cases:referral_create"):
-        (LOGIN,  403,    200,    200,    403,    200,    200,    403,    403,    403,    LOGIN,  PICK),
+        (LOGIN,  403,    200,    200,    403,    200,    200,    403,    403,    403,    LOGIN,  PICK,   403),
     POST("cases:referral_create", data={}):
-        (LOGIN,  403,    400,    400,    403,    400,    400,    403,    403,    403,    LOGIN,  PICK),
+        (LOGIN,  403,    400,    400,    403,    400,    400,    403,    403,    403,    LOGIN,  PICK,   403),
     POST("cases:attachment_add", "matrix_referral", data={"visibility": "shared"}):
-        (LOGIN,  400,    400,    400,    400,    400,    400,    403,    404,    403,    LOGIN,  PICK),
+        (LOGIN,  400,    400,    400,    400,    400,    400,    403,    404,    403,    LOGIN,  PICK,   404),
     POST("cases:attachment_add", "matrix_draft", data={"visibility": "shared"}):
-        (LOGIN,  404,    404,    404,    400,    400,    400,    403,    404,    403,    LOGIN,  PICK),
+        (LOGIN,  404,    404,    404,    400,    400,    400,    403,    404,    403,    LOGIN,  PICK,   404),
     POST("cases:attachment_add", "matrix_foreign_referral", data={"visibility": "shared"}):
-        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    403,    404,    LOGIN,  PICK),
+        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    403,    404,    LOGIN,  PICK,   404),
     GET("cases:attachment_download", "matrix_attachment"):
-        (LOGIN,  200,    200,    200,    200,    200,    200,    404,    404,    404,    LOGIN,  PICK),
+        (LOGIN,  200,    200,    200,    200,    200,    200,    404,    404,    404,    LOGIN,  PICK,   404),
     GET("cases:attachment_download", "matrix_internal_attachment"):
-        (LOGIN,  200,    200,    200,    404,    404,    404,    404,    404,    404,    LOGIN,  PICK),
+        (LOGIN,  200,    200,    200,    404,    404,    404,    404,    404,    404,    LOGIN,  PICK,   404),
     GET("cases:attachment_download", "matrix_foreign_attachment"):
-        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    404,    404,    LOGIN,  PICK),
+        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    404,    404,    LOGIN,  PICK,   404),
 }
 # fmt: on
 

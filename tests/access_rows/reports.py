@@ -40,70 +40,70 @@ DETAIL = Redirect(_PathPattern(r"/reports/\d+/"))
 ROWS = {
     # request:
     #            own partner             other partner                           site    deacti-
-    #    anon    member  staff   admin   member  staff   admin   coord   foreign admin   vated   nobody
+    #    anon    member  staff   admin   member  staff   admin   coord   foreign admin   vated   nobody  research
     GET("reports:report_list"):
-        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    200,    200,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    200,    200,    LOGIN,  PICK,   403),
     POST("reports:report_generate", data={"month": "not a month"}):
-        (LOGIN,  403,    403,    403,    403,    403,    403,    400,    400,    400,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    403,    403,    403,    400,    400,    400,    LOGIN,  PICK,   403),
     POST("reports:report_generate", data={"month": "2026-09"}):
-        (LOGIN,  403,    403,    403,    403,    403,    403,    DETAIL, DETAIL, DETAIL, LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    403,    403,    403,    DETAIL, DETAIL, DETAIL, LOGIN,  PICK,   403),
     GET("reports:glossary"):
-        (LOGIN,  200,    200,    200,    200,    200,    200,    200,    200,    200,    LOGIN,  PICK),
+        (LOGIN,  200,    200,    200,    200,    200,    200,    200,    200,    200,    LOGIN,  PICK,   200),
     GET("reports:report_detail", "own_report"):
-        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    404,    200,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    404,    200,    LOGIN,  PICK,   403),
     GET("reports:report_detail", "other_task_force_report"):
-        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    200,    404,    LOGIN,  PICK),
+        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    200,    404,    LOGIN,  PICK,   404),
     GET("reports:report_progress", "own_report"):
-        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    404,    200,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    404,    200,    LOGIN,  PICK,   403),
     GET("reports:report_progress", "other_task_force_report"):
-        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    200,    404,    LOGIN,  PICK),
+        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    200,    404,    LOGIN,  PICK,   404),
     POST("reports:report_retry", "own_failed_report"):
-        (LOGIN,  403,    403,    403,    403,    403,    403,    DETAIL, 404,    DETAIL, LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    403,    403,    403,    DETAIL, 404,    DETAIL, LOGIN,  PICK,   403),
     POST("reports:report_retry", "other_task_force_report"):
-        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    DETAIL, 404,    LOGIN,  PICK),
+        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    DETAIL, 404,    LOGIN,  PICK,   404),
     GET("reports:report_download", "own_report_csv"):
-        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    404,    200,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    404,    200,    LOGIN,  PICK,   403),
     GET("reports:report_download", "own_report_pdf"):
-        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    404,    200,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    403,    403,    403,    200,    404,    200,    LOGIN,  PICK,   403),
     GET("reports:report_download", "other_task_force_report_csv"):
-        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    200,    404,    LOGIN,  PICK),
+        (LOGIN,  404,    404,    404,    404,    404,    404,    404,    200,    404,    LOGIN,  PICK,   404),
     GET("crime:list"):
-        (LOGIN,  403,    403,    403,    403,    200,    200,    200,    200,    200,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    403,    200,    200,    200,    200,    200,    LOGIN,  PICK,   403),
     GET("crime:upload"):
-        (LOGIN,  403,    403,    403,    403,    200,    200,    200,    200,    200,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    403,    200,    200,    200,    200,    200,    LOGIN,  PICK,   403),
     POST("crime:upload"):
-        (LOGIN,  403,    403,    403,    403,    400,    400,    400,    400,    400,    LOGIN,  PICK),
+        (LOGIN,  403,    403,    403,    403,    400,    400,    400,    400,    400,    LOGIN,  PICK,   403),
     # API
     GET("report-list"):
-        (401,    403,    403,    403,    403,    403,    403,    200,    200,    200,    401,    403),
+        (401,    403,    403,    403,    403,    403,    403,    200,    200,    200,    401,    403,    403),
     POST("report-list", data={"month": "2026-13"}):
-        (401,    403,    403,    403,    403,    403,    403,    400,    400,    400,    401,    403),
+        (401,    403,    403,    403,    403,    403,    403,    400,    400,    400,    401,    403,    403),
     POST("report-list", data={"month": "2026-09"}):
-        (401,    403,    403,    403,    403,    403,    403,    202,    202,    202,    401,    403),
+        (401,    403,    403,    403,    403,    403,    403,    202,    202,    202,    401,    403,    403),
     GET("report-detail", "own_report"):
-        (401,    403,    403,    403,    403,    403,    403,    200,    404,    200,    401,    403),
+        (401,    403,    403,    403,    403,    403,    403,    200,    404,    200,    401,    403,    403),
     GET("report-detail", "other_task_force_report"):
-        (401,    404,    404,    404,    404,    404,    404,    404,    200,    404,    401,    403),
+        (401,    404,    404,    404,    404,    404,    404,    404,    200,    404,    401,    403,    404),
     GET("report-progress", "own_report"):
-        (401,    403,    403,    403,    403,    403,    403,    200,    404,    200,    401,    403),
+        (401,    403,    403,    403,    403,    403,    403,    200,    404,    200,    401,    403,    403),
     GET("report-progress", "other_task_force_report"):
-        (401,    404,    404,    404,    404,    404,    404,    404,    200,    404,    401,    403),
+        (401,    404,    404,    404,    404,    404,    404,    404,    200,    404,    401,    403,    404),
     POST("report-retry", "own_failed_report"):
-        (401,    403,    403,    403,    403,    403,    403,    202,    404,    202,    401,    403),
+        (401,    403,    403,    403,    403,    403,    403,    202,    404,    202,    401,    403,    403),
     POST("report-retry", "other_task_force_report"):
-        (401,    404,    404,    404,    404,    404,    404,    404,    409,    404,    401,    403),
+        (401,    404,    404,    404,    404,    404,    404,    404,    409,    404,    401,    403,    404),
     GET("report-csv", "own_report"):
-        (401,    403,    403,    403,    403,    403,    403,    200,    404,    200,    401,    403),
+        (401,    403,    403,    403,    403,    403,    403,    200,    404,    200,    401,    403,    403),
     GET("report-csv", "other_task_force_report"):
-        (401,    404,    404,    404,    404,    404,    404,    404,    200,    404,    401,    403),
+        (401,    404,    404,    404,    404,    404,    404,    404,    200,    404,    401,    403,    404),
     GET("report-pdf", "own_report"):
-        (401,    403,    403,    403,    403,    403,    403,    200,    404,    200,    401,    403),
+        (401,    403,    403,    403,    403,    403,    403,    200,    404,    200,    401,    403,    403),
     GET("report-pdf", "other_task_force_report"):
-        (401,    404,    404,    404,    404,    404,    404,    404,    200,    404,    401,    403),
+        (401,    404,    404,    404,    404,    404,    404,    404,    200,    404,    401,    403,    404),
     GET("crime-count-list"):
-        (401,    403,    403,    403,    403,    200,    200,    200,    200,    200,    401,    403),
+        (401,    403,    403,    403,    403,    200,    200,    200,    200,    200,    401,    403,    403),
     POST("crime-count-upload", data={"partner": 1}):
-        (401,    403,    403,    403,    403,    400,    400,    400,    400,    400,    401,    403),
+        (401,    403,    403,    403,    403,    400,    400,    400,    400,    400,    401,    403,    403),
 }
 # fmt: on
 
