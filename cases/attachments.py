@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy
 
 from psn import access, audit
 
-from .models import Attachment, Consent, NoteVisibility, Referral
+from .models import Attachment, Consent, NoteVisibility, PersonRecordJob, Referral
 
 logger = logging.getLogger(__name__)
 
@@ -309,7 +309,11 @@ def attachment_open_for(*, actor: access.Actor, pk: int | str, request=None):
 # it off files whose transaction may still commit.
 
 # Storage folder -> the model whose ``file`` rows own the files in it.
-STORED_FILE_FOLDERS: dict[str, type[models.Model]] = {"attachments": Attachment, "consents": Consent}
+STORED_FILE_FOLDERS: dict[str, type[models.Model]] = {
+    "attachments": Attachment,
+    "consents": Consent,
+    "person-records": PersonRecordJob,  # the zip of an export whose person was purged before it expired
+}
 ORPHAN_MIN_AGE = timedelta(days=1)
 ORPHAN_BATCH = 500
 

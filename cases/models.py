@@ -416,3 +416,63 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+class PersonRecordJobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+    EXPIRED = "expired", _("Expired")
+
+
+def person_record_path(instance, filename: str) -> str:
+    """A non-guessable stored name (served only through the download views)."""
+    return f"person-records/{instance.task_force_id}/{uuid.uuid4().hex}.zip"
+
+
+class PersonRecordJob(models.Model):
+    """One export of a person's record for a records request (cases/person_record.py), built by the worker with
+    progress (a record with many referrals takes long to lay out as a PDF). The zip is kept for a day, then its file is
+    deleted and the row stays as history (who asked, when, what it held: counts, no content)."""
+
+    task_force = models.ForeignKey(TaskForce, on_delete=models.PROTECT, related_name="+", editable=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+", editable=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    status = models.CharField(
+        max_length=16, choices=PersonRecordJobStatus.choices, default=PersonRecordJobStatus.QUEUED, editable=False
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True, editable=False)
+    progress = models.PositiveSmallIntegerField(default=0)
+    progress_label = models.CharField(max_length=100, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    file = models.FileField(upload_to=person_record_path, blank=True, max_length=255, editable=False)
+    size = models.PositiveBigIntegerField(default=0, editable=False)
+    counts = models.JSONField(default=dict, editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    language = models.CharField(max_length=8, default="en", editable=False)  # the PDF's, the requester's at the time
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("person record export")
+        verbose_name_plural = _("person record exports")
+        indexes = [
+            models.Index(fields=["task_force", "person", "-created_at"], name="record_job_person_idx"),
+            models.Index(
+                fields=["created_at"], condition=models.Q(status__in=["queued", "running"]), name="record_job_open_idx"
+            ),
+            models.Index(fields=["expires_at"], condition=models.Q(status="done"), name="record_job_expiry_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(progress__gte=0, progress__lte=100), name="record_job_progress_is_percent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"record export {self.pk} of person {self.person_id}"

@@ -40,6 +40,20 @@ class PersonSearchForm(forms.Form):
         return {"q": data.get("q") or None, "date_of_birth": data.get("date_of_birth"), "phone": data.get("phone")}
 
 
+class RecordsRequestLookupForm(forms.Form):
+    """The records request's name and date of birth, all three required (cases/records_request.py)."""
+
+    given_name = forms.CharField(label=_("First name"), max_length=100)
+    family_name = forms.CharField(label=_("Last name"), max_length=100)
+    date_of_birth = _date(_("Date of birth"), required=True)
+
+    def clean_date_of_birth(self):
+        value = self.cleaned_data["date_of_birth"]
+        if value.year < EARLIEST_BIRTH_YEAR:
+            raise forms.ValidationError(_("Check the year of birth."))
+        return value
+
+
 class PersonForm(_ServiceErrorsMixin, forms.Form):
     """Entering or correcting a person (``person_create`` runs the duplicate check and the rules)."""
 

@@ -72,7 +72,13 @@ def person_list(request):
     audit.record_listed(actor=actor, rows=page, label=_("People"), request=request)
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode(), "can_enter": access.can_enter_people(actor)}
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "can_enter": access.can_enter_people(actor),
+        "can_export_records": access.can_export_person_record(actor),
+    }
     return render(request, "people/person_list.html", context, status=400 if invalid else 200)
 
 

@@ -31,25 +31,40 @@ import logging
 import re
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import filetype
 import weasyprint
+from django.core.files import File
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from weasyprint.urls import URLFetcher
 
 from partners.models import Partner, TaxonomyTerm
-from psn import access, audit
+from psn import access, audit, jobs
 from psn.models import AuditEvent
+from psn.tasks import enqueue_on_commit
 from reports.pdf import css_string
 
-from .models import Attachment, Consent, ConsentShares, Note, Notification, Person, Referral, Transition
+from .models import (
+    Attachment,
+    Consent,
+    ConsentShares,
+    Note,
+    Notification,
+    Person,
+    PersonRecordJob,
+    PersonRecordJobStatus,
+    Referral,
+    Transition,
+)
 from .people_selectors import consent_state
 
 logger = logging.getLogger(__name__)
@@ -60,6 +75,11 @@ FORMAT_VERSION = 1
 SPOOL_MAX_BYTES = 16 * 1024 * 1024
 CONSENT_FORM_EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
 EXPORT_DENIED = "Only the task force's coordinators export a person's record."
+# A built zip is kept this long for its download, then deleted (the row stays, expired).
+RECORD_KEPT = datetime.timedelta(days=1)
+# A build running longer than this lost its worker (a record of hundreds of referrals takes minutes at most).
+BUILD_STALE_AFTER = datetime.timedelta(minutes=30)
+RECORD_JOBS_LISTED = 10
 
 
 def _id(pk) -> int:
@@ -274,9 +294,8 @@ class GatheredRecord:
     consent_files: dict[int, Consent]
 
 
-def person_record_gather(*, person: Person, actor: access.Actor) -> GatheredRecord:
-    """Everything held about ``person`` (a record of the actor's task force), read in a fixed number of queries."""
-    task_force = actor.task_force
+def person_record_gather(*, person: Person, task_force, generated_by) -> GatheredRecord:
+    """Everything held about ``person`` (a record of ``task_force``), read in a fixed number of queries."""
     tz = task_force.tzinfo
     person = (
         Person.objects.filter(task_force=task_force, pk=person.pk).select_related("preferred_language", "created_by")
@@ -337,7 +356,7 @@ def person_record_gather(*, person: Person, actor: access.Actor) -> GatheredReco
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "generated_at": timezone.localtime(timezone.now(), tz),
-        "generated_by": _user(actor.user),
+        "generated_by": _user(generated_by),
         "task_force": {"slug": task_force.slug, "name": task_force.name, "timezone": task_force.timezone},
         "person": _person_fields(person, tz),
         "merged_records": [{**_person_fields(other, tz), "merged_at": _local(other.merged_at, tz)} for other in merged],
@@ -425,27 +444,19 @@ def person_record_json(data: dict) -> bytes:
     return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2).encode()
 
 
-@dataclass
-class PersonRecordExport:
-    filename: str
-    handle: object  # a binary file positioned at 0 (the caller closes it; FileResponse does)
-    size: int
-    counts: dict
-
-
-def _write_zip(gathered: GatheredRecord) -> tuple[object, int, dict]:
+def _write_zip(gathered: GatheredRecord, tell: Callable[[int, str], None]) -> tuple[object, int, dict]:
     """The zip (a spooled temporary file) and the manifest's entries. Stored files first, so that the JSON and the
     PDF can name where each landed (or that it was missing)."""
-    # Not a context manager: the file outlives this function (the response streams it, then closes it).
+    # Not a context manager: the file outlives this function (the build stores it, then closes it).
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_BYTES)  # noqa: SIM115
     try:
-        return _fill_zip(spool, gathered)
+        return _fill_zip(spool, gathered, tell)
     except BaseException:
         spool.close()
         raise
 
 
-def _fill_zip(spool, gathered: GatheredRecord) -> tuple[object, int, dict]:
+def _fill_zip(spool, gathered: GatheredRecord, tell: Callable[[int, str], None]) -> tuple[object, int, dict]:
     data = gathered.data
     entries: list[dict] = []
     with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -454,6 +465,7 @@ def _fill_zip(spool, gathered: GatheredRecord) -> tuple[object, int, dict]:
             archive.writestr(path, content)
             entries.append({"path": path, "size": len(content), "sha256": hashlib.sha256(content).hexdigest()})
 
+        tell(15, "files")
         for referral in data["referrals"]:
             for row in referral["attachments"]:
                 content = _read_stored(gathered.attachment_files[row["id"]].file)
@@ -473,8 +485,11 @@ def _fill_zip(spool, gathered: GatheredRecord) -> tuple[object, int, dict]:
             extension = CONSENT_FORM_EXTENSIONS.get(kind.mime if kind else "", "bin")
             row["signed_form"] = f"consent-forms/consent-{row['id']}.{extension}"
             add(row["signed_form"], content)
+        tell(25, "json")
         add("record.json", person_record_json(data))
+        tell(30, "pdf")
         add("record.pdf", person_record_pdf(data))
+        tell(95, "zip")
         manifest = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -489,36 +504,156 @@ def _fill_zip(spool, gathered: GatheredRecord) -> tuple[object, int, dict]:
     return spool, size, manifest
 
 
-def person_record_export(*, actor: access.Actor, person: Person, request=None) -> PersonRecordExport:
-    """The person's record as a zip (coordinators of their task force only), audited once as "exported" with the
-    counts of what it holds (never its content). The event is written after the zip is complete and before it is
-    handed over: no download without its event, and no event for a download that failed."""
-    access.require(
-        access.can_export_person_record(actor) and person.task_force_id == actor.task_force.pk, _(EXPORT_DENIED)
-    )
-    gathered = person_record_gather(person=person, actor=actor)
-    handle, size, manifest = _write_zip(gathered)
-    counts = gathered.data["counts"]
-    try:
+# --- The export: requested, built by the worker, downloaded ------------------------------------------------------
+
+
+def _require_export(actor: access.Actor, task_force_id: int) -> None:
+    access.require(access.can_export_person_record(actor) and task_force_id == actor.task_force.pk, _(EXPORT_DENIED))
+
+
+def person_record_request(*, actor: access.Actor, person: Person, request=None) -> PersonRecordJob:
+    """Queue the export of ``person``'s record (coordinators of their task force), audited as created; the worker
+    builds it (``person_record_build``) with progress."""
+    _require_export(actor, person.task_force_id)
+    with transaction.atomic():
+        job = PersonRecordJob.objects.create(
+            task_force=actor.task_force, person=person, requested_by=actor.user, language=get_language() or "en"
+        )
         audit.record(
-            action="exported",
+            action=audit.AuditAction.CREATED,
             actor=actor.user,
             task_force=actor.task_force,
-            obj=person,
+            obj=job,
+            changes={"person": [None, str(person.pk)]},
+            request=request,
+        )
+        from .tasks import build_person_record
+
+        enqueue_on_commit(build_person_record, job.pk)
+    return job
+
+
+def person_record_build(*, job_id: int) -> PersonRecordJob | None:
+    """Build a queued export: the zip stored, kept ``RECORD_KEPT``. Returns the job, or None when another run has
+    it, it is finished, or its person was purged meanwhile. A failure marks it failed (and re-raises for the log)."""
+    if not jobs.job_claim(PersonRecordJob, job_id, now=timezone.now(), stale_after=BUILD_STALE_AFTER):
+        return None
+    job = PersonRecordJob.objects.select_related("task_force", "person", "requested_by").filter(pk=job_id).first()
+    if job is None:
+        return None
+    tell = jobs.job_progress(PersonRecordJob, job_id)
+    try:
+        with translation.override(job.language):
+            tell(5, "reading")
+            gathered = person_record_gather(person=job.person, task_force=job.task_force, generated_by=job.requested_by)
+            handle, size, manifest = _write_zip(gathered, tell)
+    except Exception as exc:  # recorded on the job (the page shows it), then re-raised for the worker's log
+        jobs.job_fail(PersonRecordJob, job_id, exc)
+        raise
+    with handle, transaction.atomic():
+        locked = PersonRecordJob.objects.select_for_update().filter(pk=job_id).first()
+        if locked is None or locked.status != PersonRecordJobStatus.RUNNING:
+            return None
+        locked.file.save("record.zip", File(handle), save=False)
+        now = timezone.now()
+        locked.size, locked.counts = size, {**gathered.data["counts"], "files": len(manifest["files"]) + 1}
+        locked.status, locked.progress, locked.progress_label = PersonRecordJobStatus.DONE, 100, "done"
+        locked.finished_at, locked.expires_at = now, now + RECORD_KEPT
+        locked.save()
+    return locked
+
+
+def person_record_recover_stale(*, now: datetime.datetime | None = None) -> dict[str, list[int]]:
+    """The beat task: builds whose worker was lost are queued again, or marked failed (``psn.jobs``)."""
+    from .tasks import build_person_record
+
+    return jobs.jobs_recover_stale(PersonRecordJob, task=build_person_record, stale_after=BUILD_STALE_AFTER, now=now)
+
+
+def person_record_files_expire(*, now: datetime.datetime | None = None) -> list[int]:
+    """The beat task: the zips kept past ``expires_at`` are deleted (after the commit); their rows stay, expired, as
+    history. Returns their ids; run again, it finds nothing."""
+    now = now or timezone.now()
+    expired = []
+    due = PersonRecordJob.objects.filter(status=PersonRecordJobStatus.DONE, expires_at__lte=now)
+    for job_id in list(due.order_by("pk").values_list("pk", flat=True)):
+        with transaction.atomic():
+            job = (
+                PersonRecordJob.objects.select_for_update().filter(pk=job_id, status=PersonRecordJobStatus.DONE).first()
+            )
+            if job is None:
+                continue
+            name, storage = job.file.name, job.file.storage
+            job.status, job.file = PersonRecordJobStatus.EXPIRED, ""
+            job.save(update_fields=["status", "file"])
+            if name:
+                transaction.on_commit(lambda storage=storage, name=name: storage.delete(name))
+        expired.append(job_id)
+    return expired
+
+
+@dataclass
+class PersonRecordDownload:
+    filename: str
+    handle: object  # a binary file positioned at 0 (the caller closes it; FileResponse does)
+    size: int
+
+
+class RecordNotReady(Exception):
+    """The export is not done (queued, running, failed) or its file expired: nothing to download."""
+
+
+def person_record_download(*, actor: access.Actor, job: PersonRecordJob, request=None) -> PersonRecordDownload:
+    """Open a done export's zip for a coordinator, audited as "exported" (the person, the counts of what it holds,
+    never its content) once the file is open: no download without its event, no event for a file that is gone."""
+    _require_export(actor, job.task_force_id)
+    if job.status != PersonRecordJobStatus.DONE or not job.file:
+        raise RecordNotReady(_("This export is not ready yet, or it expired: request a new one."))
+    try:
+        handle = job.file.open("rb")
+    except FileNotFoundError:
+        logger.warning("person record export %s: its file is gone", job.pk)
+        raise RecordNotReady(_("This export's file is gone: request a new one.")) from None
+    try:
+        audit.record(
+            action=audit.AuditAction.EXPORTED,
+            actor=actor.user,
+            task_force=actor.task_force,
+            obj=job.person,
             changes={
                 "format": [None, "zip"],
-                **{name: [None, str(value)] for name, value in counts.items()},
-                "files": [None, str(len(manifest["files"]) + 1)],
+                "export": [None, str(job.pk)],
+                **{name: [None, str(value)] for name, value in job.counts.items()},
             },
             request=request,
         )
     except BaseException:
         handle.close()
         raise
-    today = timezone.localdate(timezone=actor.task_force.tzinfo)
-    return PersonRecordExport(
-        filename=f"person-record-{person.pk}-{today:%Y-%m-%d}.zip",
-        handle=handle,
-        size=size,
-        counts=counts,
+    day = timezone.localdate(job.finished_at, timezone=job.task_force.tzinfo)
+    return PersonRecordDownload(
+        filename=f"person-record-{job.person_id}-{day:%Y-%m-%d}.zip", handle=handle, size=job.size
     )
+
+
+def person_record_jobs_of(*, actor: access.Actor, person: Person) -> list[PersonRecordJob]:
+    """The latest exports of ``person`` (the record page lists them), for the coordinators who may export it."""
+    if not (access.can_export_person_record(actor) and person.task_force_id == actor.task_force.pk):
+        return []
+    rows = PersonRecordJob.objects.filter(task_force=actor.task_force, person=person).select_related("requested_by")
+    return list(rows.order_by("-created_at", "-pk")[:RECORD_JOBS_LISTED])
+
+
+def person_record_job_get_for(*, actor: access.Actor, pk) -> PersonRecordJob:
+    """An export of the actor's task force (Http404 otherwise), then the right (403, audited), as for the person."""
+    job = (
+        PersonRecordJob.objects.filter(task_force=actor.task_force, pk=_id(pk))
+        .select_related("person", "task_force", "requested_by")
+        .first()
+        if access.can_act(actor)
+        else None
+    )
+    if job is None:
+        raise Http404
+    _require_export(actor, job.task_force_id)
+    return job

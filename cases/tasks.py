@@ -2,7 +2,7 @@ import smtplib
 
 from celery import shared_task
 
-from . import attachments, lifecycle, notifications
+from . import attachments, lifecycle, notifications, person_record
 
 
 @shared_task(autoretry_for=(OSError, smtplib.SMTPException), retry_backoff=30, retry_backoff_max=3600, max_retries=8)
@@ -29,3 +29,21 @@ def mark_overdue_referrals() -> int:
 def storage_orphans_delete() -> int:
     """Daily: remove attachment and consent files left without a row (cases/attachments.py says how)."""
     return len(attachments.storage_orphans_delete())
+
+
+@shared_task
+def build_person_record(job_id: int) -> bool:
+    """Build one export of a person's record; a second delivery finds it claimed or finished and does nothing."""
+    return person_record.person_record_build(job_id=job_id) is not None
+
+
+@shared_task
+def recover_stale_person_records() -> dict[str, list[int]]:
+    """The beat's sweep for record exports whose worker was lost (``person_record.person_record_recover_stale``)."""
+    return person_record.person_record_recover_stale()
+
+
+@shared_task
+def expire_person_record_files() -> int:
+    """Hourly: the zips of record exports past their day are deleted (``person_record.person_record_files_expire``)."""
+    return len(person_record.person_record_files_expire())

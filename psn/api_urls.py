@@ -8,7 +8,12 @@ from accounts.api import ApiTokenViewSet, LockoutViewSet, MeViewSet
 from cases.api import AttachmentViewSet, NoteViewSet, ReferralViewSet
 from cases.fhir_api import ReferralFhirView
 from cases.people_api import ConsentViewSet, PersonViewSet
-from cases.person_record_api import PersonRecordView
+from cases.person_record_api import (
+    PersonRecordDownloadView,
+    PersonRecordExportView,
+    PersonRecordView,
+    RecordsRequestLookupView,
+)
 from cases.reason_api import ReasonCodeViewSet
 from governance.api import LegalHoldViewSet, PurgeRunViewSet, RetentionDryRunView, RetentionScheduleView
 from meetings.api import ActionItemViewSet, CalendarFeedView, MeetingViewSet, ReminderSettingsView
@@ -65,6 +70,13 @@ urlpatterns = [
     path("hsds/export/", DirectoryExportView.as_view(), name="hsds-export"),
     path("referrals/<int:pk>/fhir/", ReferralFhirView.as_view(), name="referral-fhir"),
     path("people/<int:pk>/record/", PersonRecordView.as_view(), name="person-record"),
+    path("people/records-request/", RecordsRequestLookupView.as_view(), name="person-records-request"),
+    path("people/record-exports/<int:pk>/", PersonRecordExportView.as_view(), name="person-record-export-detail"),
+    path(
+        "people/record-exports/<int:pk>/download/",
+        PersonRecordDownloadView.as_view(),
+        name="person-record-export-download",
+    ),
     path("reminder-settings/", ReminderSettingsView.as_view(), name="reminder-settings"),
     path("me/calendar-feed/", CalendarFeedView.as_view(), name="calendar-feed"),
     path("governance/retention/", RetentionScheduleView.as_view(), name="retention-schedule"),

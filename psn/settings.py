@@ -209,6 +209,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "research.tasks.recover_stale_extracts",
         "schedule": timedelta(minutes=5),
     },
+    # Person record exports (cases/person_record.py): lost builds taken over; zips deleted a day after they were made.
+    "recover-stale-person-records": {
+        "task": "cases.tasks.recover_stale_person_records",
+        "schedule": timedelta(minutes=5),
+    },
+    "expire-person-record-files": {
+        "task": "cases.tasks.expire_person_record_files",
+        "schedule": timedelta(hours=1),
+    },
 }
 # Report builds (reports/services.py): a build running longer than this lost its worker and is taken over.
 PSN_REPORT_STALE_SECONDS = env.int("PSN_REPORT_STALE_SECONDS", default=30 * 60)

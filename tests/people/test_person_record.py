@@ -1,5 +1,7 @@
 """A person's record for a records request (issue 10, item 4): cases/person_record.py, the page /people/<id>/record/
-and ``GET /api/v1/people/{id}/record/``.
+(which queues the export), the export's page and its download, and the same through the API. The worker's task runs
+in the test's process when the request commits (eager Celery), so ``_export_page`` goes the whole way: request, build,
+download.
 
 The seeded person has two referrals (one accepted, one submitted), notes of every visibility from both partners, an
 attachment, a consent with its signed form and a revoked one, and audit events; a second person, with distinctive
@@ -18,13 +20,14 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import attachments, notes
+from cases import attachments, notes, person_record
 from cases.consent import consent_revoke
-from cases.models import Attachment, Consent, Note, NoteVisibility, Notification, Transition
+from cases.models import Attachment, Consent, Note, NoteVisibility, Notification, PersonRecordJob, Transition
 from psn import audit
 from psn.models import AuditEvent
 from tests.factories import ConsentFactory, PersonFactory
@@ -49,8 +52,20 @@ def _zip(response) -> zipfile.ZipFile:
     return zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
 
 
+def _request_export(client, person):
+    """POST the record page (queue the export); the build runs on commit. The response, and the new export."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(reverse("people:person_record", args=[person.pk]))
+    return response, PersonRecordJob.objects.order_by("pk").last()
+
+
 def _export_page(client, person):
-    return client.post(reverse("people:person_record", args=[person.pk]))
+    """Request the export and, when it was queued, download it: the download's response (or the refusal)."""
+    response, job = _request_export(client, person)
+    if response.status_code != 302:
+        return response
+    assert response["Location"] == reverse("people:record_job", args=[job.pk])
+    return client.post(reverse("people:record_job_download", args=[job.pk]))
 
 
 def _add_referral(setup, *, note_prefix: str):
@@ -264,8 +279,17 @@ def test_the_page_explains_the_export_and_a_get_exports_nothing(seeded, client_f
     assert not AuditEvent.objects.filter(action="exported").exists()
 
 
-def test_the_api_answers_the_same_zip(seeded, client_for):
-    response = client_for("coordinator").get(reverse("person-record", args=[seeded["person"].pk]))
+def test_the_api_queues_the_export_reports_its_progress_and_answers_the_same_zip(seeded, client_for):
+    client = client_for("coordinator")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        queued = client.post(reverse("person-record", args=[seeded["person"].pk]), content_type="application/json")
+    assert queued.status_code == 202
+    assert queued["Location"] == queued.json()["url"]
+    assert queued.json()["status"] == "queued" and queued.json()["download_url"] is None
+    export = client.get(queued["Location"]).json()  # the build ran when the request committed
+    assert (export["status"], export["progress"], export["person"]) == ("done", 100, seeded["person"].pk)
+    assert export["counts"]["referrals"] == 2
+    response = client.get(export["download_url"])
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
     assert response["Content-Disposition"].startswith("attachment;")
@@ -281,21 +305,30 @@ def test_anyone_but_a_coordinator_is_refused(seeded, client_for, key):
     client = client_for(key)
     assert client.get(reverse("people:person_record", args=[person.pk])).status_code == 403
     assert _export_page(client, person).status_code == 403
-    response = client.get(reverse("person-record", args=[person.pk]))
+    response = client.post(reverse("person-record", args=[person.pk]), content_type="application/json")
     assert response.status_code == 403
     assert response["Content-Type"] == "application/json"
+    _, job = _request_export(client_for("coordinator"), person)  # a coordinator's export: still not theirs
+    assert client.get(reverse("people:record_job", args=[job.pk])).status_code == 403
+    assert client.post(reverse("people:record_job_download", args=[job.pk])).status_code == 403
+    assert client.get(reverse("person-record-export-download", args=[job.pk])).status_code == 403
     assert not AuditEvent.objects.filter(action="exported").exists()
+    assert PersonRecordJob.objects.count() == 1
 
 
 def test_a_person_of_another_task_force_does_not_exist(seeded, world, client_for):
     foreign_person = PersonFactory(task_force=world.other_tf, given_name="Far", family_name="Away")
     coordinator = client_for("coordinator")
     assert _export_page(coordinator, foreign_person).status_code == 404
-    assert coordinator.get(reverse("person-record", args=[foreign_person.pk])).status_code == 404
+    assert coordinator.post(reverse("person-record", args=[foreign_person.pk])).status_code == 404
     foreign = client_for("foreign_coordinator")
     assert _export_page(foreign, seeded["person"]).status_code == 404
-    assert foreign.get(reverse("person-record", args=[seeded["person"].pk])).status_code == 404
-    assert coordinator.get(reverse("person-record", args=[2**63])).status_code == 404
+    assert foreign.post(reverse("person-record", args=[seeded["person"].pk])).status_code == 404
+    assert coordinator.post(reverse("person-record", args=[2**63])).status_code == 404
+    _, job = _request_export(coordinator, seeded["person"])
+    assert foreign.get(reverse("people:record_job", args=[job.pk])).status_code == 404
+    assert foreign.get(reverse("person-record-export-detail", args=[job.pk])).status_code == 404
+    assert foreign.post(reverse("people:record_job_download", args=[job.pk])).status_code == 404
     assert not AuditEvent.objects.filter(action="exported").exists()
 
 
@@ -344,6 +377,7 @@ def _seed_referrals(setup, count: int):
 
 
 def _queries_of_an_export(client, person) -> int:
+    """The request, the build (the worker's) and the download."""
     with CaptureQueriesContext(connection) as captured:
         response = _export_page(client, person)
         b"".join(response.streaming_content)
@@ -359,13 +393,130 @@ def test_the_number_of_queries_does_not_grow_with_the_referrals(
     with_two = _queries_of_an_export(client, setup.person)
     _seed_referrals(setup, 8)
     assert Attachment.objects.filter(referral__person=setup.person).count() == 10
-    # The session and the actor (with the navigation's counts), the person (twice: the scope, then with its
-    # language and author), merged records, consents and their partners, referrals and their needs, transitions,
-    # notes, attachments, notifications, audit events, and the export's own event.
+    # Three requests (the export asked for, its build by the worker, its download). The requests: the session and the
+    # actor (with the navigation's counts), the person or the export, the events. The build: its claim and progress,
+    # the person (with its language and author), merged records, consents and their partners, referrals and their
+    # needs, transitions, notes, attachments, notifications, audit events, and the stored export.
     with django_assert_max_num_queries(with_two):
         response = _export_page(client, setup.person)
         archive = _zip(response)
     record = json.loads(archive.read("record.json"))
     assert len(record["referrals"]) == 10
     assert sum(len(r["notes"]) for r in record["referrals"]) == 40
-    assert _queries_of_an_export(client, setup.person) == with_two <= 20
+    assert _queries_of_an_export(client, setup.person) == with_two <= 40
+
+
+# --- The export as a job: progress, twice delivered, failure, expiry, a lost worker ------------------------------
+
+
+def test_while_the_worker_has_not_built_it_the_page_shows_its_progress(seeded, client_for):
+    client = client_for("coordinator")
+    response = client.post(reverse("people:person_record", args=[seeded["person"].pk]))  # no commit: not built
+    job = PersonRecordJob.objects.get()
+    assert (job.status, job.requested_by.email) == ("queued", "coordinator@example.org")
+    page = client.get(response["Location"]).content.decode()
+    assert 'id="report-progress"' in page and reverse("people:record_job_progress", args=[job.pk]) in page
+    progress = client.get(reverse("people:record_job_progress", args=[job.pk])).json()
+    assert (progress["status"], progress["progress"], progress["label"]) == ("queued", 0, "Waiting for a worker")
+    not_ready = client.post(reverse("people:record_job_download", args=[job.pk]))
+    assert not_ready.status_code == 409 and "not ready" in not_ready.content.decode()
+    api = client.get(reverse("person-record-export-download", args=[job.pk]))
+    assert (api.status_code, api.json()["code"]) == (409, "not_ready")
+    assert not AuditEvent.objects.filter(action="exported").exists()
+    created = AuditEvent.objects.get(action="created", object_type="cases.personrecordjob")
+    assert created.changes == {"person": [None, str(seeded["person"].pk)]}
+
+
+def test_a_build_delivered_twice_builds_once(seeded, client_for):
+    client_for("coordinator").post(reverse("people:person_record", args=[seeded["person"].pk]))
+    job = PersonRecordJob.objects.get()
+    built = person_record.person_record_build(job_id=job.pk)
+    assert built.status == "done" and built.progress == 100 and built.file
+    assert person_record.person_record_build(job_id=job.pk) is None
+    job.refresh_from_db()
+    assert (job.file.name, job.attempts) == (built.file.name, 1)
+    assert job.expires_at == job.finished_at + person_record.RECORD_KEPT
+
+
+def test_a_failed_build_says_why_and_offers_a_new_export(seeded, client_for, monkeypatch):
+    def broken(data):
+        raise RuntimeError("the PDF engine ran out of fonts")
+
+    monkeypatch.setattr(person_record, "person_record_pdf", broken)
+    client = client_for("coordinator")
+    response = client.post(reverse("people:person_record", args=[seeded["person"].pk]))
+    job = PersonRecordJob.objects.get()
+    with pytest.raises(RuntimeError):  # recorded on the job, then raised for the worker's log
+        person_record.person_record_build(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == "failed" and "ran out of fonts" in job.error and not job.file
+    page = client.get(response["Location"]).content.decode()
+    assert "could not be built" in page and "ran out of fonts" in page and "Request a new export" in page
+    assert client.post(reverse("people:record_job_download", args=[job.pk])).status_code == 409
+
+
+def test_a_zip_is_deleted_after_its_day_and_the_row_stays(seeded, client_for):
+    client = client_for("coordinator")
+    _, job = _request_export(client, seeded["person"])
+    job.refresh_from_db()
+    name, storage = job.file.name, job.file.storage
+    assert storage.exists(name)
+    assert person_record.person_record_files_expire() == []  # not yet
+    later = job.expires_at + datetime.timedelta(minutes=1)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert person_record.person_record_files_expire(now=later) == [job.pk]
+    job.refresh_from_db()
+    assert (job.status, job.file.name) == ("expired", "")
+    assert not storage.exists(name)
+    assert person_record.person_record_files_expire(now=later) == []
+    response = client.post(reverse("people:record_job_download", args=[job.pk]))
+    assert response.status_code == 409
+    assert "deleted a day after" in client.get(reverse("people:record_job", args=[job.pk])).content.decode()
+
+
+def test_a_zip_whose_person_was_purged_is_swept_from_storage(seeded, client_for):
+    from cases.attachments import storage_orphans_delete
+
+    _, job = _request_export(client_for("coordinator"), seeded["person"])
+    job.refresh_from_db()
+    name = job.file.name
+    PersonRecordJob.objects.filter(pk=job.pk).delete()  # as the purge's cascade from the person does
+    assert name in storage_orphans_delete(min_age=datetime.timedelta(0))
+
+
+def test_a_build_whose_worker_was_lost_is_taken_over_then_given_up(seeded, client_for):
+    client_for("coordinator").post(reverse("people:person_record", args=[seeded["person"].pk]))
+    job = PersonRecordJob.objects.get()
+    long_ago = timezone.now() - person_record.BUILD_STALE_AFTER - datetime.timedelta(minutes=1)
+    PersonRecordJob.objects.filter(pk=job.pk).update(status="running", started_at=long_ago, attempts=1)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert person_record.person_record_recover_stale() == {"queued": [job.pk], "failed": []}
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == ("done", 2)  # the queued task took it over and built it
+    PersonRecordJob.objects.filter(pk=job.pk).update(status="running", started_at=long_ago, attempts=3, file="")
+    assert person_record.person_record_recover_stale() == {"queued": [], "failed": [job.pk]}
+    job.refresh_from_db()
+    assert job.status == "failed" and "worker was lost" in job.error
+
+
+def test_the_record_page_lists_the_latest_exports(seeded, client_for):
+    client = client_for("coordinator")
+    _, job = _request_export(client, seeded["person"])
+    page = client.get(reverse("people:person_record", args=[seeded["person"].pk])).content.decode()
+    assert reverse("people:record_job", args=[job.pk]) in page and "Done" in page
+
+
+def test_the_record_is_built_in_the_language_its_requester_used(seeded, client_for, monkeypatch):
+    """The worker has no request: the job keeps the requester's language and the build runs in it."""
+    from django.utils.translation import get_language
+
+    written_in = []
+    real_pdf = person_record.person_record_pdf
+    monkeypatch.setattr(
+        person_record, "person_record_pdf", lambda data: written_in.append(get_language()) or real_pdf(data)
+    )
+    client = client_for("coordinator")
+    client.cookies["django_language"] = "es"
+    _, job = _request_export(client, seeded["person"])
+    job.refresh_from_db()
+    assert (job.language, job.status, written_in) == ("es", "done", ["es"])
