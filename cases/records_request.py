@@ -89,7 +89,7 @@ def records_request_lookup(
         task_force=actor.task_force,
         object_type=Person._meta.label_lower,
         object_repr=LOOKUP_LABEL,
-        changes={"listed": [m.person.pk for m in matches], "found": len(matches)},
+        changes={"listed": [None, ",".join(str(m.person.pk) for m in matches)], "found": [None, str(len(matches))]},
         request=request,
     )
     return matches

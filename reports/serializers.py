@@ -109,16 +109,16 @@ class ReportDetailSerializer(ReportSerializer):
 
 
 class SharedReportDetailSerializer(ReportDetailSerializer):
-    """The shared version: small numbers suppressed ("<5", "*"), and no names (no ``generated_by``)."""
+    """The shared version: small numbers suppressed ("<5", "*"), and no names: ``generated_by`` is always null (the
+    field stays, so both versions answer in the one documented shape)."""
 
     numbers = serializers.JSONField(source="shared_numbers", read_only=True)
 
-    class Meta(ReportDetailSerializer.Meta):
-        fields = [name for name in ReportDetailSerializer.Meta.fields if name != "generated_by"]
-        read_only_fields = fields
-
     def get_shared(self, obj) -> bool:
         return True
+
+    def to_representation(self, instance) -> dict:
+        return {**super().to_representation(instance), "generated_by": None}
 
 
 class ReportProgressSerializer(serializers.ModelSerializer):

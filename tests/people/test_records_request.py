@@ -95,7 +95,10 @@ def test_every_lookup_is_audited_with_what_it_found_and_not_what_was_typed(world
     none = client.post(reverse(PAGE), {"given_name": "Nobody", "family_name": "Here", "date_of_birth": BORN})
     assert found.status_code == none.status_code == 200
     events = list(_lookup_events().order_by("pk"))
-    assert [e.changes for e in events] == [{"listed": [people["jose"].pk], "found": 1}, {"listed": [], "found": 0}]
+    assert [e.changes for e in events] == [
+        {"listed": [None, str(people["jose"].pk)], "found": [None, "1"]},
+        {"listed": [None, ""], "found": [None, "0"]},
+    ]
     assert all(e.actor_id == world.user("coordinator").pk and e.task_force_id == world.tf.pk for e in events)
     written = json.dumps([[e.changes, e.object_repr, e.object_id] for e in events])
     assert "Nobody" not in written and "Nunez" not in written and "1994" not in written
@@ -159,7 +162,7 @@ def test_the_api_answers_the_matches_with_their_record_links(world, people, clie
     (match,) = body["results"]
     assert match["id"] == people["alias"].pk and match["matched_on"] == "alias"
     assert match["record_url"].endswith(reverse("person-record", args=[people["alias"].pk]))
-    assert _lookup_events().get().changes == {"listed": [people["alias"].pk], "found": 1}
+    assert _lookup_events().get().changes == {"listed": [None, str(people["alias"].pk)], "found": [None, "1"]}
 
 
 @pytest.mark.parametrize("key", ["receiving_partner_admin", "sending_referral_staff", "outsider_member"])
