@@ -6,7 +6,9 @@ their rows (and columns when a new kind of actor appears); a URL of our apps wit
 
 How to read a row:
 - ``own`` is the receiving partner (the partner that owns the object), ``other`` the sending partner of the
-  same task force, ``foreign`` a coordinator of another task force, who acts there.
+  same task force, ``foreign`` a coordinator of another task force, who acts there. ``research`` is a member
+  of the task force's research partner (issue 10): party to no referral and no meeting, it reads the
+  directory and its own partner's research extracts.
 - An object of another task force does not exist for the actor: 404, never 403. A missing right inside the
   task force is a 403. Not signed in: the login page (web) or 401 (API). Signed in with no task force to
   act in: the task-force picker (web) or a 403 "choose a task force" (API) that answers the same for
