@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from psn import access, audit
+from psn import access, audit, jobs
 from psn.decorators import task_force_required
 
 from . import person_record, records_request
@@ -105,13 +105,7 @@ def record_job_page(request, pk: int):
 def record_job_progress(request, pk: int):
     job = person_record.person_record_job_get_for(actor=request.actor, pk=pk)
     return JsonResponse(
-        {
-            "status": job.status,
-            "progress": job.progress,
-            "label": progress_label(job),
-            "error": job.error,
-            "url": reverse("people:record_job", args=[job.pk]),
-        }
+        jobs.progress_payload(job, label=progress_label(job), url=reverse("people:record_job", args=[job.pk]))
     )
 
 

@@ -84,3 +84,9 @@ def jobs_recover_stale(
         for pk in queued:
             enqueue_on_commit(task, pk)
     return {"queued": queued, "failed": failed}
+
+
+def progress_payload(job: models.Model, *, label: str, url: str) -> dict:
+    """What a build's progress URL answers, read by static/js/report_progress.js: the status, the percent, the step
+    in words, the failure's reason and the page to show when done."""
+    return {"status": job.status, "progress": job.progress, "label": label, "error": job.error, "url": url}

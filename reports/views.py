@@ -20,7 +20,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from psn import access
+from psn import access, jobs
 from psn.decorators import task_force_required
 
 from . import metrics, rendering, selectors, services
@@ -150,13 +150,9 @@ def progress_label(snapshot: ReportSnapshot) -> str:
 def report_progress(request, pk: int):
     snapshot = selectors.report_status_for(actor=request.actor, pk=pk)
     return JsonResponse(
-        {
-            "status": snapshot.status,
-            "progress": snapshot.progress,
-            "label": progress_label(snapshot),
-            "error": snapshot.error,
-            "url": reverse("reports:report_detail", args=[snapshot.pk]),
-        }
+        jobs.progress_payload(
+            snapshot, label=progress_label(snapshot), url=reverse("reports:report_detail", args=[snapshot.pk])
+        )
     )
 
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from psn import jobs
 from psn.decorators import task_force_required
 from psn.pagination import DeepPaginator
 
@@ -139,13 +140,9 @@ def extract_detail(request, pk: int):
 def extract_progress(request, pk: int):
     extract = selectors.extract_get_for(actor=request.actor, pk=pk)
     return JsonResponse(
-        {
-            "status": extract.status,
-            "progress": extract.progress,
-            "label": progress_label(extract),
-            "error": extract.error,
-            "url": reverse("research:extract_detail", args=[extract.pk]),
-        }
+        jobs.progress_payload(
+            extract, label=progress_label(extract), url=reverse("research:extract_detail", args=[extract.pk])
+        )
     )
 
 
