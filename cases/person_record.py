@@ -573,23 +573,8 @@ def person_record_recover_stale(*, now: datetime.datetime | None = None) -> dict
 def person_record_files_expire(*, now: datetime.datetime | None = None) -> list[int]:
     """The beat task: the zips kept past ``expires_at`` are deleted (after the commit); their rows stay, expired, as
     history. Returns their ids; run again, it finds nothing."""
-    now = now or timezone.now()
-    expired = []
-    due = PersonRecordJob.objects.filter(status=PersonRecordJobStatus.DONE, expires_at__lte=now)
-    for job_id in list(due.order_by("pk").values_list("pk", flat=True)):
-        with transaction.atomic():
-            job = (
-                PersonRecordJob.objects.select_for_update().filter(pk=job_id, status=PersonRecordJobStatus.DONE).first()
-            )
-            if job is None:
-                continue
-            name, storage = job.file.name, job.file.storage
-            job.status, job.file = PersonRecordJobStatus.EXPIRED, ""
-            job.save(update_fields=["status", "file"])
-            if name:
-                transaction.on_commit(lambda storage=storage, name=name: storage.delete(name))
-        expired.append(job_id)
-    return expired
+    due = PersonRecordJob.objects.filter(expires_at__lte=now or timezone.now())
+    return jobs.jobs_files_expire(PersonRecordJob, due)
 
 
 @dataclass

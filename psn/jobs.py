@@ -10,7 +10,8 @@ Each such model has the same fields: ``status`` ("queued", "running", "done", "f
 - ``job_progress``: what the build tells the page while it runs (1..99: 100 is for done);
 - ``job_fail``: a failure recorded on the row (the page shows it);
 - ``jobs_recover_stale``: the beat's sweep for builds whose worker was lost (killed, out of memory, its message gone
-  with the broker): each is queued again while it has attempts left, else marked failed with the reason.
+  with the broker): each is queued again while it has attempts left, else marked failed with the reason;
+- ``jobs_files_expire``: a done build's file deleted when it is no longer to be kept, the row left as history.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import datetime
 import logging
 from collections.abc import Callable
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,7 +29,7 @@ from .tasks import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
-QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+QUEUED, RUNNING, DONE, FAILED, EXPIRED = "queued", "running", "done", "failed", "expired"
 MAX_ATTEMPTS = 3
 
 
@@ -90,3 +91,25 @@ def progress_payload(job: models.Model, *, label: str, url: str) -> dict:
     """What a build's progress URL answers, read by static/js/report_progress.js: the status, the percent, the step
     in words, the failure's reason and the page to show when done."""
     return {"status": job.status, "progress": job.progress, "label": label, "error": job.error, "url": url}
+
+
+def jobs_files_expire(model: type[models.Model], due: models.QuerySet, *, cleared: dict | None = None) -> list[int]:
+    """Each done row of ``due`` (re-read locked: still done) becomes "expired": its ``file`` is emptied, the fields of
+    ``cleared`` set (a key no longer needed), and the stored file deleted once that commits. Returns their ids;
+    run again, it finds nothing."""
+    cleared = cleared or {}
+    expired = []
+    for pk in list(due.filter(status=DONE).order_by("pk").values_list("pk", flat=True)):
+        with transaction.atomic():
+            row = model.objects.select_for_update().filter(pk=pk, status=DONE).first()
+            if row is None:
+                continue
+            name, storage = row.file.name, row.file.storage
+            row.status, row.file = EXPIRED, ""
+            for field, value in cleared.items():
+                setattr(row, field, value)
+            row.save(update_fields=["status", "file", *cleared])
+            if name:
+                transaction.on_commit(lambda storage=storage, name=name: storage.delete(name))
+        expired.append(pk)
+    return expired

@@ -209,6 +209,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "research.tasks.recover_stale_extracts",
         "schedule": timedelta(minutes=5),
     },
+    # Research extract zips and keys, 30 days after their grant ended or was revoked (research/services.py).
+    "expire-research-extract-files": {
+        "task": "research.tasks.expire_extract_files",
+        "schedule": timedelta(hours=24),
+    },
     # Person record exports (cases/person_record.py): lost builds taken over; zips deleted a day after they were made.
     "recover-stale-person-records": {
         "task": "cases.tasks.recover_stale_person_records",

@@ -65,6 +65,7 @@ class ExtractStatus(models.TextChoices):
     DONE = "done", _("Done")
     REFUSED = "refused", _("Refused (k below 5)")
     FAILED = "failed", _("Failed")
+    EXPIRED = "expired", _("Expired (file deleted after the grant ended)")
 
 
 def extract_path(instance, filename: str) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,6 +28,8 @@ from .access import can_download_extract, can_manage_research, today_of
 from .models import QUASI_IDENTIFIERS, ExtractStatus, ResearchExtract, ResearchGrant
 
 MAX_ATTEMPTS = jobs.MAX_ATTEMPTS
+# A done extract's zip, and its key, are deleted this long after its grant ended or was revoked.
+KEPT_AFTER_GRANT = datetime.timedelta(days=30)
 STALE_AFTER = datetime.timedelta(minutes=30)
 KEY_BYTES = 32
 EARLIEST = datetime.date(2000, 1, 1)
@@ -211,3 +214,16 @@ def extract_file_open(*, actor: access.Actor, extract: ResearchExtract, request=
     return ExtractFile(
         handle=handle, filename=f"research-extract-{extract.pk}-{grant.period_start}-{grant.period_end}.zip"
     )
+
+
+def extracts_files_expire(*, now: datetime.datetime | None = None) -> list[int]:
+    """The daily task: the extracts whose grant ended or was revoked more than ``KEPT_AFTER_GRANT`` ago lose their
+    zip (deleted after the commit) and their per-extract key (no pseudonym of theirs can be recomputed); the rows
+    stay, expired, with their counts and k. Returns their ids; run again, it finds nothing."""
+    now = now or timezone.now()
+    cutoff = now - KEPT_AFTER_GRANT
+    ended = Q(grant__revoked_at__lt=cutoff) | Q(grant__valid_until__lt=cutoff.date())
+    expired = jobs.jobs_files_expire(ResearchExtract, ResearchExtract.objects.filter(ended), cleared={"secret": b""})
+    if expired:
+        logger.info("research extract files deleted after their grant ended: %s", expired)
+    return expired

@@ -13,3 +13,9 @@ def build_extract(extract_id: int) -> bool:
 def recover_stale_extracts() -> dict[str, list[int]]:
     """The beat's sweep for builds whose worker was lost (research/services.py)."""
     return services.extracts_recover_stale()
+
+
+@shared_task
+def expire_extract_files() -> int:
+    """Daily: extract zips (and keys) of grants ended or revoked more than 30 days ago are deleted."""
+    return len(services.extracts_files_expire())

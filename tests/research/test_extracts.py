@@ -347,3 +347,40 @@ def test_lost_builds_are_queued_again_or_failed_with_the_reason(world, media, dj
     assert ResearchExtract.objects.get(pk=fresh).status == ExtractStatus.RUNNING
     assert ResearchExtract.objects.get(pk=waiting).status == ExtractStatus.QUEUED
     assert services.extracts_recover_stale(now=now) == {"queued": [], "failed": []}
+
+
+def test_a_zip_and_its_key_go_30_days_after_the_grant_ended_or_was_revoked(
+    world, media, django_capture_on_commit_callbacks
+):
+    from research import services
+
+    partner = research_partner(world)
+    _people(world, [(ADULT, "Westport", "en")] * 5)
+    ending = grant(world, partner)
+    revoked = grant(world, partner)
+    kept = grant(world, partner)
+    made = {
+        name: extract(world, g, django_capture_on_commit_callbacks)
+        for name, g in (("ending", ending), ("revoked", revoked), ("kept", kept))
+    }
+    assert all(m.status == ExtractStatus.DONE and m.file for m in made.values())
+    services.grant_revoke(actor=actor(world), grant=revoked)
+    stored = {name: m.file.name for name, m in made.items()}
+    now = timezone.now()
+    ResearchGrant = type(ending)
+    ResearchGrant.objects.filter(pk=ending.pk).update(valid_until=(now - datetime.timedelta(days=31)).date())
+
+    with django_capture_on_commit_callbacks(execute=True):  # the files go once the change commits
+        assert services.extracts_files_expire(now=now) == [made["ending"].pk]  # revoked a moment ago: 30 days yet
+    later = now + services.KEPT_AFTER_GRANT + datetime.timedelta(minutes=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.extracts_files_expire(now=later) == [made["revoked"].pk]
+    assert services.extracts_files_expire(now=later) == []
+
+    storage = made["kept"].file.storage
+    for name in ("ending", "revoked"):
+        gone = ResearchExtract.objects.get(pk=made[name].pk)
+        assert (gone.status, gone.file.name, bytes(gone.secret)) == (ExtractStatus.EXPIRED, "", b"")
+        assert gone.k == made[name].k and gone.row_counts == made[name].row_counts  # the figures stay
+        assert not storage.exists(stored[name])
+    assert storage.exists(stored["kept"]) and ResearchExtract.objects.get(pk=made["kept"].pk).status == "done"
