@@ -109,7 +109,9 @@ class PersonFactory(factory.django.DjangoModelFactory):
 
 
 class ConsentFactory(factory.django.DjangoModelFactory):
-    """Consent covering the whole task force from today, no expiry (pass ``scope``/``partners`` to narrow)."""
+    """Consent covering the whole task force from today (the task force's today: between midnight UTC and midnight in
+    its own zone the two differ, and a consent from "tomorrow" covers nothing yet), no expiry (pass
+    ``scope``/``partners`` to narrow)."""
 
     class Meta:
         model = "cases.Consent"
@@ -120,7 +122,7 @@ class ConsentFactory(factory.django.DjangoModelFactory):
     scope = "task_force"
     shares = factory.LazyFunction(lambda: ["contact", "needs", "history"])
     method = "verbal"
-    given_on = factory.LazyFunction(timezone.localdate)
+    given_on = factory.LazyAttribute(lambda o: timezone.localdate(timezone=o.task_force.tzinfo))
 
     @factory.post_generation
     def partners(self, create, extracted, **kwargs):
