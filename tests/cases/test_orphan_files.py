@@ -52,7 +52,7 @@ def record_consent(setup):
         partners=[],
         shares=["contact"],
         method=ConsentMethod.UPLOAD,
-        given_on=timezone.localdate(),
+        given_on=timezone.localdate(timezone=setup.world.tf.tzinfo),  # the task force's today, not UTC's
         file=SimpleUploadedFile("form.pdf", PDF),
     )
 
