@@ -15,7 +15,6 @@ Two queries: the records of that date of birth (``person_tf_dob_idx``), with wha
 from __future__ import annotations
 
 import datetime
-import unicodedata
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -24,19 +23,20 @@ from psn import access, audit
 from psn.models import AuditAction
 
 from .models import Person
+from .people import fold
 from .person_record import EXPORT_DENIED
 
 LOOKUP_LABEL = "records request lookup"
 
 
+# Hyphens, apostrophes and periods count as spaces: "Núñez-Ortiz" is "nunez ortiz", "O'Brien" is "o brien".
+_NAME_MARKS = str.maketrans({"-": " ", "'": " ", "\u2019": " ", ".": " "})
+
+
 def name_key(text: str) -> str:
-    """``"  José  Núñez-Ortiz "`` and ``"jose nunez ortiz"`` give the same key: case, accents, spaces, hyphens,
-    apostrophes and periods set aside."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    letters = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    for mark in "-'’.":
-        letters = letters.replace(mark, " ")
-    return " ".join(letters.casefold().split())
+    """``"  José  Núñez-Ortiz "`` and ``"jose nunez ortiz"`` give the same key: ``people.fold`` (case, accents and
+    spaces set aside) once hyphens, apostrophes and periods are spaces."""
+    return fold((text or "").translate(_NAME_MARKS))
 
 
 # How a record was found, the surest first: a record found two ways is shown with the surer.
